@@ -1,0 +1,147 @@
+/**
+ * The order service's configuration, read from the environment once at start-up and validated;
+ * a bad value fails naming the variable. Nothing else in the service reads process.env.
+ */
+import { postgresUrlsField } from '@seamline/effect-service/process';
+import { z } from 'zod';
+
+const schema = z.object({
+  SEAMLINE_PG_URLS: postgresUrlsField,
+  SEAMLINE_NATS_URLS: z
+    .string()
+    .min(1)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  SEAMLINE_HTTP_HOST: z.string().default('127.0.0.1'),
+  SEAMLINE_ADVERTISE_URL: z.url().optional(),
+  SEAMLINE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SEAMLINE_REPLICA_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('order-1'),
+  SEAMLINE_DB: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('seamline_order'),
+  SEAMLINE_BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/)
+    .default('seamline'),
+  SEAMLINE_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).optional(),
+  SEAMLINE_ELECTION_BUCKET: z
+    .string()
+    .regex(/^[-_a-zA-Z0-9]+$/)
+    .default('seamline-election'),
+  SEAMLINE_ELECTION_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('order-leader'),
+  // Short enough for failover p99 < 1 s, see docs/adr/0005-election-lease.md.
+  SEAMLINE_LEASE_MS: z.coerce.number().int().positive().default(700),
+  SEAMLINE_RENEW_MS: z.coerce.number().int().positive().default(200),
+  SEAMLINE_LEASE_MARGIN_MS: z.coerce.number().int().min(0).default(150),
+  SEAMLINE_SAGA_DEADLINE_MS: z.coerce.number().int().positive().default(30_000),
+  SEAMLINE_REDRIVE_AFTER_MS: z.coerce.number().int().positive().default(2000),
+  SEAMLINE_REPLICA_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
+  SEAMLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  SEAMLINE_OTLP_URL: z.string().url().optional(),
+  SEAMLINE_RETRY_BUDGET: z.enum(['on', 'off']).default('on'),
+  SEAMLINE_RETRY_PERCENT: z.coerce.number().min(0).max(10).default(0.2),
+  SEAMLINE_RETRY_MIN_PER_SEC: z.coerce.number().min(0).default(10),
+  SEAMLINE_RETRY_TTL_MS: z.coerce.number().int().positive().default(10_000),
+  SEAMLINE_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(512),
+  SEAMLINE_UNSAFE_NO_FENCING: z.enum(['on', 'off']).default('off'),
+  SEAMLINE_CHAOS_STALL: z.enum(['off', 'create', 'transition', 'any']).default('off'),
+});
+
+export interface OrderConfig {
+  readonly postgres: readonly { name: string; url: string }[];
+  readonly nats: readonly string[];
+  readonly http: { readonly host: string; readonly port: number };
+  /**
+   * SEAMLINE_ADVERTISE_URL: how other replicas reach this one (followers forward POSTs to the
+   * leader's). @default `http://<SEAMLINE_HTTP_HOST>:<SEAMLINE_HTTP_PORT>`
+   */
+  readonly advertiseUrl: string;
+  readonly replicaId: string;
+  readonly database: string;
+  readonly busPrefix: string;
+  readonly busReplicas: number;
+  readonly electionBucket: string;
+  readonly electionName: string;
+  /**
+   * SEAMLINE_LEASE_MS: how long a lease must stay unrenewed before a follower takes over; bounds
+   * failover after a crash or a pause. @default 700
+   */
+  readonly leaseMs: number;
+  /** SEAMLINE_RENEW_MS: how often the leader renews. @default 200 */
+  readonly renewEveryMs: number;
+  /**
+   * SEAMLINE_LEASE_MARGIN_MS: the leader stops believing it leads this long before a follower
+   * may take over (absorbs clock-rate drift, ~12 % with the defaults). @default 150
+   */
+  readonly leaseMarginMs: number | undefined;
+  readonly sagaDeadlineMs: number;
+  readonly redriveAfterMs: number;
+  readonly replicaTimeoutMs: number;
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly otlpUrl: string | undefined;
+  /** SEAMLINE_RETRY_BUDGET=off disables the budget (only to show amplification). */
+  readonly retryBudgetEnabled: boolean;
+  readonly retryBudget: { percentCanRetry: number; minRetriesPerSec: number; ttlMs: number };
+  /** HTTP requests served at once before the edge sheds with 429. */
+  readonly maxInFlight: number;
+  /**
+   * SEAMLINE_UNSAFE_NO_FENCING=on: TEST SWITCH, the replicas stop checking the fencing token,
+   * only to show the paused-leader scenario fail without it. @default false
+   */
+  readonly unsafeNoFencing: boolean;
+  /**
+   * SEAMLINE_CHAOS_STALL=create|transition|any: TEST SWITCH, SIGUSR2 arms a self-SIGSTOP before
+   * the next fenced write of that kind (orchestrator/write-stall.ts). @default 'off'
+   */
+  readonly chaosStall: 'off' | 'create' | 'transition' | 'any';
+}
+
+export function readOrderConfig(env: NodeJS.ProcessEnv): OrderConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const msgs = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid order service configuration: ${msgs.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    postgres: e.SEAMLINE_PG_URLS,
+    nats: e.SEAMLINE_NATS_URLS,
+    http: { host: e.SEAMLINE_HTTP_HOST, port: e.SEAMLINE_HTTP_PORT },
+    advertiseUrl:
+      e.SEAMLINE_ADVERTISE_URL ?? `http://${e.SEAMLINE_HTTP_HOST}:${e.SEAMLINE_HTTP_PORT}`,
+    replicaId: e.SEAMLINE_REPLICA_ID,
+    database: e.SEAMLINE_DB,
+    busPrefix: e.SEAMLINE_BUS_PREFIX,
+    busReplicas: e.SEAMLINE_NATS_REPLICAS ?? Math.min(3, e.SEAMLINE_NATS_URLS.length),
+    electionBucket: e.SEAMLINE_ELECTION_BUCKET,
+    electionName: e.SEAMLINE_ELECTION_NAME,
+    leaseMs: e.SEAMLINE_LEASE_MS,
+    renewEveryMs: e.SEAMLINE_RENEW_MS,
+    leaseMarginMs: e.SEAMLINE_LEASE_MARGIN_MS,
+    sagaDeadlineMs: e.SEAMLINE_SAGA_DEADLINE_MS,
+    redriveAfterMs: e.SEAMLINE_REDRIVE_AFTER_MS,
+    replicaTimeoutMs: e.SEAMLINE_REPLICA_TIMEOUT_MS,
+    logLevel: e.SEAMLINE_LOG_LEVEL,
+    otlpUrl: e.SEAMLINE_OTLP_URL,
+    maxInFlight: e.SEAMLINE_MAX_IN_FLIGHT,
+    unsafeNoFencing: e.SEAMLINE_UNSAFE_NO_FENCING === 'on',
+    chaosStall: e.SEAMLINE_CHAOS_STALL,
+    retryBudgetEnabled: e.SEAMLINE_RETRY_BUDGET === 'on',
+    retryBudget: {
+      percentCanRetry: e.SEAMLINE_RETRY_PERCENT,
+      minRetriesPerSec: e.SEAMLINE_RETRY_MIN_PER_SEC,
+      ttlMs: e.SEAMLINE_RETRY_TTL_MS,
+    },
+  };
+}

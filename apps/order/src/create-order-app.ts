@@ -1,0 +1,293 @@
+/**
+ * Composition root of one order replica: quorum store, bus client, election, orchestrator and
+ * the HTTP API. Used by main.ts and, in-process, by the integration tests.
+ */
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import { connect } from '@nats-io/transport-node';
+import { BusClient } from '@seamline/bus';
+import { LeaderElection } from '@seamline/election';
+import type { Logger, SeamlineMetrics } from '@seamline/observability';
+import {
+  busMetricsObserver,
+  createLogger,
+  createMetrics,
+  electionMetricsObserver,
+  quorumMetricsObserver,
+  serviceTracer,
+  tracedBusClient,
+} from '@seamline/observability';
+import { QuorumStore } from '@seamline/quorum-store';
+import { Backoff, RetryBudgets } from '@seamline/retry-budget';
+import type { OrderConfig } from './config.ts';
+import type { DashboardConfig } from './dashboard/dashboard-config.ts';
+import { readDashboardConfig } from './dashboard/dashboard-config.ts';
+import { DashboardController } from './dashboard/dashboard.controller.ts';
+import { DashboardFeed } from './dashboard/dashboard-feed.ts';
+import { DASHBOARD_FEED } from './dashboard/dashboard.tokens.ts';
+import { openApiDocument } from './http/openapi.ts';
+import { AdminController } from './http/admin.controller.ts';
+import { OpsController } from './http/ops.controller.ts';
+import { OrdersController } from './http/orders.controller.ts';
+import { ProblemError, sendProblem } from './http/problem.ts';
+import { ProblemFilter } from './http/problem.filter.ts';
+import { Orchestrator } from './orchestrator/orchestrator.ts';
+import type { OrchestratorOptions } from './orchestrator/orchestrator.ts';
+import { OrderRecords } from './orchestrator/order-records.ts';
+import { WriteStall } from './orchestrator/write-stall.ts';
+import { OrderService } from './order-service.ts';
+import { METRICS, ORCHESTRATOR, ORDER_SERVICE, READINESS } from './order.tokens.ts';
+
+export interface OrderApp {
+  readonly url: string;
+  readonly orchestrator: Orchestrator;
+  readonly election: LeaderElection;
+  readonly metrics: SeamlineMetrics;
+  readonly store: QuorumStore;
+  readonly log: Logger;
+  readonly service: OrderService;
+  /** Present only with SEAMLINE_CHAOS_STALL (test switch): arms a self-pause before a write. */
+  readonly writeStall: WriteStall | undefined;
+  close(): Promise<void>;
+}
+
+export interface OrderAppOverrides {
+  readonly orchestrator?: Partial<OrchestratorOptions>;
+  readonly clock?: () => number;
+  /** Where /dashboard finds payment and inventory. @default readDashboardConfig({}) (local ports) */
+  readonly dashboard?: DashboardConfig;
+}
+
+@Module({})
+class OrderHttpModule {}
+
+export async function createOrderApp(
+  config: OrderConfig,
+  overrides: OrderAppOverrides = {},
+): Promise<OrderApp> {
+  const clock = overrides.clock ?? Date.now;
+  const metrics = createMetrics();
+  const log = createLogger({
+    service: 'order',
+    level: config.logLevel,
+    base: { replica: config.replicaId },
+  });
+  const store = await QuorumStore.open({
+    replicas: config.postgres,
+    database: config.database,
+    replicaTimeoutMs: config.replicaTimeoutMs,
+    observer: quorumMetricsObserver(metrics),
+    ...(config.unsafeNoFencing ? { unsafe: { fencing: false } } : {}),
+  });
+  if (config.unsafeNoFencing) {
+    log.warn('UNSAFE: replicas do not check fencing tokens (SEAMLINE_UNSAFE_NO_FENCING=on)');
+  }
+  const writeStall =
+    config.chaosStall === 'off' ? undefined : new WriteStall(config.chaosStall, log);
+  const nc = await connect({ servers: [...config.nats], name: `seamline-${config.replicaId}` });
+  const bus = await BusClient.connect({
+    connection: nc,
+    requester: 'order',
+    naming: {
+      streamPrefix: config.busPrefix.toUpperCase().replace(/-/g, '_'),
+      subjectPrefix: config.busPrefix,
+    },
+    replicas: config.busReplicas,
+    observer: busMetricsObserver(metrics),
+    logger: log,
+  });
+  const records = new OrderRecords(store);
+  const orchestrator = new Orchestrator(
+    {
+      records,
+      // One order is one trace: a span per command sent and per reply handled.
+      bus: tracedBusClient(bus, serviceTracer('order')),
+      metrics,
+      log,
+      clock,
+      // The store proved a newer leader exists: leave the lease too (the orchestrator already
+      // stopped), so this replica never sits on a lease it no longer acts on.
+      onFenced: () => rejoinElection('fenced'),
+      ...(writeStall === undefined ? {} : { beforeWrite: writeStall.beforeWrite }),
+      budgets: new RetryBudgets({ defaults: config.retryBudget }),
+      backoff: new Backoff({ baseMs: 100, maxMs: 5_000 }),
+    },
+    {
+      redriveAfterMs: config.redriveAfterMs,
+      retryBudget: config.retryBudgetEnabled,
+      ...overrides.orchestrator,
+    },
+  );
+
+  /** Steps down from the lease (freeing the key for a successor at once) and campaigns again. */
+  const rejoinElection = (reason: string): void => {
+    log.warn({ reason }, 'leaving the lease and campaigning again');
+    void election
+      .stop()
+      .then(() => election.start())
+      .catch((err: unknown) => log.error({ err: String(err) }, 'could not rejoin the election'));
+  };
+
+  let leaderHolder: string | undefined;
+  const self = config.advertiseUrl;
+  const electionObserver = electionMetricsObserver(metrics);
+  const election = new LeaderElection({
+    nats: nc,
+    bucket: { bucket: config.electionBucket, replicas: config.busReplicas },
+    name: config.electionName,
+    candidateId: `${config.replicaId}|${self}`,
+    leaseMs: config.leaseMs,
+    renewEveryMs: config.renewEveryMs,
+    ...(config.leaseMarginMs === undefined ? {} : { safetyMarginMs: config.leaseMarginMs }),
+    onElected: (token) => {
+      log.info({ token }, 'elected leader');
+      orchestrator.lead(token, store).catch((err: unknown) => {
+        log.error({ token, err: String(err) }, 'could not take over as leader; stepping down');
+        // e.g. the fence could not reach N - W + 1 replicas: hand the lease back so that
+        // another replica (or this one, later) can try, instead of holding it without leading.
+        void orchestrator.abdicate('takeover failed').then(() => rejoinElection('takeover failed'));
+      });
+    },
+    onLost: (reason) => {
+      log.warn({ reason }, 'lost leadership');
+      void orchestrator.abdicate(`lease lost: ${reason}`);
+    },
+    onError: (err) => log.debug({ err: String(err) }, 'election I/O'),
+    observer: {
+      ...electionObserver,
+      onLeaderChange: (name, change) => {
+        leaderHolder = change.holder;
+        electionObserver.onLeaderChange(name, change);
+      },
+    },
+  });
+
+  const service = new OrderService(
+    orchestrator,
+    records,
+    {
+      leaderUrl: () => {
+        const url = leaderHolder?.split('|')[1];
+        return url === undefined || url === self ? undefined : url;
+      },
+    },
+    { defaultDeadlineMs: config.sagaDeadlineMs, maxWaitMs: 30_000 },
+    clock,
+  );
+
+  const dashboardPeers = (overrides.dashboard ?? readDashboardConfig({})).peers;
+  const dashboard = new DashboardFeed(() => {
+    const leaderReplica = leaderHolder?.split('|');
+    const leader =
+      leaderReplica?.[1] === undefined || leaderReplica[1] === self
+        ? []
+        : [{ name: leaderReplica[0]!, url: leaderReplica[1] }];
+    return [
+      { name: config.replicaId, url: self, read: () => metrics.render() },
+      ...leader,
+      ...dashboardPeers(),
+    ];
+  });
+  // The leader's reply consumer is the order service's durable consumer; followers have none.
+  const lagTimer = setInterval(() => {
+    bus
+      .consumerLag()
+      .then((lags) => {
+        if (lags.length === 0) metrics.consumerLag.reset();
+        for (const l of lags)
+          metrics.consumerLag.set({ consumer: l.consumer }, l.pending + l.ackPending);
+      })
+      .catch(() => undefined);
+  }, 5_000);
+  lagTimer.unref();
+
+  const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024 });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    {
+      module: OrderHttpModule,
+      controllers: [OrdersController, OpsController, AdminController, DashboardController],
+      providers: [
+        { provide: ORDER_SERVICE, useValue: service },
+        { provide: ORCHESTRATOR, useValue: orchestrator },
+        { provide: METRICS, useValue: metrics },
+        { provide: DASHBOARD_FEED, useValue: dashboard },
+        {
+          provide: READINESS,
+          useValue: {
+            ready: () => ({
+              ready: true,
+              leader: orchestrator.leading,
+              replica: config.replicaId,
+              token: orchestrator.currentToken ?? null,
+            }),
+          },
+        },
+      ],
+    },
+    adapter,
+    { logger: ['error', 'warn'] },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  // Errors raised before or outside a handler (malformed JSON, body too large, unknown route).
+  app.useGlobalFilters(new ProblemFilter());
+  // Overload at the edge: shed with 429 instead of queueing without bound.
+  let inFlight = 0;
+  fastify.addHook('onRequest', async (req, reply) => {
+    if (inFlight >= config.maxInFlight && req.url.startsWith('/orders')) {
+      metrics.httpShed.inc();
+      await sendProblem(
+        reply,
+        new ProblemError(
+          429,
+          'Too many requests',
+          'the order API is at capacity; retry after the indicated time',
+          [],
+          { 'Retry-After': '1' },
+        ),
+        req.url,
+      );
+      return reply;
+    }
+    inFlight += 1;
+    (req as unknown as { seamlineStart: number }).seamlineStart = performance.now();
+    return undefined;
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    const start = (req as unknown as { seamlineStart?: number }).seamlineStart;
+    if (start === undefined) return;
+    inFlight -= 1;
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
+    metrics.httpRequestDuration.observe({ route }, (performance.now() - start) / 1000);
+  });
+  SwaggerModule.setup('docs', app, openApiDocument() as never);
+  await app.listen(config.http.port, config.http.host);
+  await election.start();
+  log.info({ url: self }, 'order replica listening');
+
+  let closed = false;
+  return {
+    url: self,
+    orchestrator,
+    election,
+    metrics,
+    store,
+    log,
+    service,
+    writeStall,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(lagTimer);
+      await election.stop().catch(() => {});
+      await orchestrator.abdicate('shutdown');
+      await app.close();
+      await bus.close().catch(() => {});
+      await nc.close().catch(() => {});
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { ProblemError } from './problem.ts';
+import type { FieldError } from './problem.ts';
+
+/** Identifiers are plain ASCII so they are safe as record keys, log fields and label-free ids. */
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" only');
+
+/** The wire body of POST /orders (unknown fields are refused, not ignored). */
+export const placeOrderBody = z.strictObject({
+  customerId: id,
+  items: z
+    .array(
+      z.strictObject({
+        sku: id,
+        qty: z.number().int().min(1).max(1_000_000),
+        unitPriceCents: z.number().int().min(0).max(100_000_000),
+      }),
+    )
+    .min(1)
+    .max(100),
+  currency: z.literal('USD'),
+});
+
+export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
+
+export function parsePlaceOrder(body: unknown): PlaceOrderBody {
+  const parsed = placeOrderBody.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const errors: FieldError[] = parsed.error.issues.map((i) => ({
+    field: formatPath(i.path) || 'body',
+    message:
+      i.code === 'unrecognized_keys'
+        ? `unknown field(s): ${(i as { keys: string[] }).keys.join(', ')}`
+        : i.message,
+  }));
+  throw new ProblemError(
+    400,
+    'Invalid order',
+    `the order body is invalid: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+    errors,
+  );
+}
+
+/**
+ * `Idempotency-Key`: 1-255 visible ASCII characters. A structured-field string
+ * (`"abc"`) is accepted too, as the IETF draft writes it.
+ */
+export function parseIdempotencyKey(raw: string | string[] | undefined): string {
+  if (raw === undefined) {
+    throw new ProblemError(
+      400,
+      'Missing Idempotency-Key',
+      'POST /orders requires an Idempotency-Key header',
+      [{ field: 'Idempotency-Key', message: 'required' }],
+    );
+  }
+  const value = Array.isArray(raw) ? raw.join(',') : raw;
+  const unquoted = /^"[^"]*"$/.test(value) ? value.slice(1, -1) : value;
+  if (!/^[\x21-\x7e]{1,255}$/.test(unquoted)) {
+    throw new ProblemError(
+      400,
+      'Malformed Idempotency-Key',
+      'Idempotency-Key must be 1-255 visible ASCII characters',
+      [{ field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }],
+    );
+  }
+  return unquoted;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+    '',
+  );
+}

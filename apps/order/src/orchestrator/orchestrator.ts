@@ -1,0 +1,426 @@
+/**
+ * The saga orchestrator: I/O around the pure machine in ../saga. Only the elected leader runs
+ * it. On election it installs its fencing token, reloads every open saga with a quorum read
+ * and drives them on; afterwards each transition is persisted (fenced) before its command is
+ * sent, replies are acked only after the transition they cause is persisted, and a ticker
+ * re-drives outstanding commands and enforces deadlines. A fencing rejection stops it at once.
+ */
+import type { BusClient, BusReplyMessage, ReplySubscription } from '@seamline/bus';
+import type { EffectAction } from '@seamline/contracts';
+import { parseEffectKey, PATTERNS } from '@seamline/contracts';
+import type { Logger, SeamlineMetrics } from '@seamline/observability';
+import { FencedError, IndeterminateWriteError } from '@seamline/quorum-store';
+import type { Backoff, RetryBudgets } from '@seamline/retry-budget';
+import type { EffectOutcome, NewOrder, Transition } from '../saga/saga-machine.ts';
+import { onRedrive, onReply, startSaga } from '../saga/saga-machine.ts';
+import type { Saga } from '../saga/saga-state.ts';
+import { isTerminal } from '../saga/saga-state.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import type { OrderRecords, StoredResponse } from './order-records.ts';
+import { ORDER_DOMAIN } from './order-records.ts';
+import { commandFor } from './saga-commands.ts';
+
+export interface OrchestratorOptions {
+  /** Resend an outstanding command after this long without a reply. @default 2000 */
+  readonly redriveAfterMs: number;
+  /** Re-drive and deadline check interval. @default 200 */
+  readonly tickMs: number;
+  /** Deadline each compensation send carries. @default 30000 */
+  readonly compensationDeadlineMs: number;
+  /** A compensation sent this many times without success counts as stuck. @default 10 */
+  readonly stuckAfterSends: number;
+  /**
+   * Sagas one tick drives at once. One at a time, a pass over N due sagas takes N store round
+   * trips, and the loop itself (not the budget) caps retries and delays deadlines. @default 16
+   */
+  readonly redriveConcurrency: number;
+  /**
+   * Re-drives withdraw from the shared retry budget of their downstream and are shed (left
+   * pending, retried later with backoff) when it is empty. Off only to show amplification.
+   * @default true
+   */
+  readonly retryBudget: boolean;
+  /**
+   * How often the leader rescans the store for open sagas it does not drive (partial writes of
+   * a dead or fenced predecessor that the takeover reload missed, spread by repair). @default 5000
+   */
+  readonly orphanSweepMs: number;
+}
+
+export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
+  redriveAfterMs: 2000,
+  tickMs: 200,
+  compensationDeadlineMs: 30_000,
+  stuckAfterSends: 10,
+  redriveConcurrency: 16,
+  retryBudget: true,
+  orphanSweepMs: 5000,
+};
+
+export interface OrchestratorDeps {
+  readonly records: OrderRecords;
+  readonly bus: BusClient;
+  readonly metrics: SeamlineMetrics;
+  readonly log: Logger;
+  readonly clock: () => number;
+  /** Called when a write was fenced: this process must stop leading. */
+  readonly onFenced: (err: FencedError) => void;
+  /** One budget per downstream, shared by every caller in this process. */
+  readonly budgets: RetryBudgets;
+  /** Full-jitter backoff added to the re-drive delay after a shed retry. */
+  readonly backoff: Backoff;
+  /**
+   * Called synchronously after a write was decided under `token` and right before it is sent:
+   * the window in which a paused leader is dangerous. Only the chaos scenarios hook it.
+   */
+  readonly beforeWrite?: (write: FencedWriteIntent) => void;
+}
+
+/** A fenced write the orchestrator is about to send. */
+export interface FencedWriteIntent {
+  readonly kind: 'create' | 'transition';
+  readonly sagaId: string;
+  readonly token: number;
+}
+
+export class NotLeaderError extends Error {
+  readonly code = 'NOT_LEADER' as const;
+  constructor() {
+    super('this order replica is not the leader');
+  }
+}
+
+export class Orchestrator {
+  private readonly open = new Map<string, Saga>();
+  /** Per saga: no re-drive before this time (set when a retry was shed). */
+  private readonly notBefore = new Map<string, { at: number; sheds: number }>();
+  private readonly locks = new KeyedMutex();
+  private token: number | undefined;
+  private replies: ReplySubscription | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private readonly o: OrchestratorOptions;
+
+  constructor(
+    private readonly deps: OrchestratorDeps,
+    options: Partial<OrchestratorOptions> = {},
+  ) {
+    this.o = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...options };
+  }
+
+  get leading(): boolean {
+    return this.token !== undefined;
+  }
+
+  get currentToken(): number | undefined {
+    return this.token;
+  }
+
+  /** Takes over as leader with `token`: fence first, then reload and drive every open saga. */
+  async lead(
+    token: number,
+    store: { installFence(domain: string, token: number): Promise<unknown> },
+  ): Promise<void> {
+    await store.installFence(ORDER_DOMAIN, token);
+    const sagas = await this.deps.records.loadOpen();
+    this.token = token;
+    for (const saga of sagas) this.open.set(saga.orderId, saga);
+    this.deps.log.info(
+      { token, reloaded: sagas.length },
+      'leading: fence installed, open sagas reloaded',
+    );
+    this.replies = await this.deps.bus.consumeReplies('order', (m) => this.handleReply(m));
+    this.ticker = setInterval(() => void this.tick(), this.o.tickMs);
+    this.sweeper = setInterval(() => void this.sweep(), this.o.orphanSweepMs);
+    // A predecessor may have died between persisting and sending: resend everything outstanding.
+    // A failure here (fenced, store unavailable) must not escape as an unhandled rejection and
+    // take the process down: the saga stays open and the ticker re-drives it.
+    for (const saga of sagas) {
+      this.drive(saga.orderId, (s) => onRedrive(s, this.deps.clock(), 0)).catch((err: unknown) =>
+        this.deps.log.warn(
+          { sagaId: saga.orderId, err: String(err) },
+          'takeover re-drive failed; will retry',
+        ),
+      );
+    }
+    this.updateGauges();
+  }
+
+  /** Stops leading at once: no further writes or sends from this process. */
+  async abdicate(reason: string): Promise<void> {
+    if (this.token === undefined) return;
+    const token = this.token;
+    this.token = undefined;
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    const replies = this.replies;
+    this.replies = undefined;
+    this.open.clear();
+    this.notBefore.clear();
+    this.deps.log.warn({ token, reason }, 'stopped leading');
+    await replies?.stop().catch(() => {});
+    this.updateGauges();
+  }
+
+  /**
+   * Accepts a new order (leader only): persists the order and the response its Idempotency-Key
+   * will replay in one write, then sends the first command.
+   *
+   * `existing`: the order's record as a quorum read found it without its response row. An order
+   * this leader already drives (a retry after an indeterminate create) or one found in the
+   * store is persisted as it stands, never started over.
+   */
+  async place(
+    order: NewOrder,
+    idempotencyKey: string,
+    respond: (saga: Saga) => StoredResponse,
+    existing?: Saga,
+  ): Promise<{ saga: Saga; response: StoredResponse }> {
+    const token = this.requireToken();
+    return this.locks.run(order.orderId, async () => {
+      const known = this.open.get(order.orderId) ?? existing;
+      const t: Transition =
+        known === undefined ? startSaga(order, this.deps.clock()) : { saga: known, send: null };
+      const response = respond(t.saga);
+      try {
+        await this.guard({ kind: 'create', sagaId: order.orderId, token }, () =>
+          this.deps.records.create(t.saga, idempotencyKey, response, token),
+        );
+      } catch (err) {
+        // Fewer than W acks, but maybe some: a replica may hold this order now, and a retry of
+        // the key may replay it. Drive it like any open saga, so it is persisted again by its
+        // re-drive (or cancelled at its deadline) instead of lying there with no leader.
+        if (err instanceof IndeterminateWriteError && this.token === token) this.keepOpen(t.saga);
+        throw err;
+      }
+      this.keepOpen(t.saga);
+      await this.send(t);
+      return { saga: t.saga, response };
+    });
+  }
+
+  /**
+   * Makes sure a saga found in the store is driven by this leader. A predecessor killed in the
+   * middle of a create can leave the order on fewer than W replicas: the successor's reload may
+   * miss it while a client's retry still finds its response; replaying that response without
+   * driving the order would accept an order nobody finishes.
+   */
+  async adopt(orderId: string): Promise<boolean> {
+    let adopted = false;
+    await this.locks.run(orderId, async () => {
+      if (this.token === undefined || this.open.has(orderId)) return;
+      // Read again under the saga's lock: the leader is the record's only writer, so this quorum
+      // read is current (a snapshot taken earlier may predate the saga's completion).
+      const saga = await this.deps.records.loadSaga(orderId);
+      if (saga === undefined || isTerminal(saga.status) || this.token === undefined) return;
+      this.open.set(orderId, saga);
+      adopted = true;
+    });
+    if (!adopted) return false;
+    this.deps.log.warn({ sagaId: orderId }, 'adopted an open saga no leader was driving');
+    // Persisted again under this leader's token (so on W replicas), outstanding command resent.
+    await this.drive(orderId, (s) => onRedrive(s, this.deps.clock(), 0));
+    return true;
+  }
+
+  /** Adopts every open saga in the store that this leader does not drive. */
+  private async sweep(): Promise<void> {
+    if (this.token === undefined) return;
+    try {
+      for (const saga of await this.deps.records.loadOpen()) {
+        if (this.token === undefined) return;
+        if (!this.open.has(saga.orderId)) await this.adopt(saga.orderId);
+      }
+    } catch (err) {
+      this.deps.log.warn({ err: String(err) }, 'orphan sweep failed; will retry');
+    }
+  }
+
+  private keepOpen(saga: Saga): void {
+    if (!isTerminal(saga.status)) this.open.set(saga.orderId, saga);
+    this.deps.metrics.sagasInFlight.set(this.open.size);
+  }
+
+  private async handleReply(m: BusReplyMessage): Promise<void> {
+    if (this.token === undefined) throw new NotLeaderError();
+    const parsed = parseEffectKey(m.idempotencyKey);
+    if (parsed === undefined) {
+      this.deps.log.warn({ key: m.idempotencyKey }, 'reply with a foreign idempotency key ignored');
+      return;
+    }
+    const outcome = toOutcome(parsed.action, m);
+    if (outcome === undefined) return; // retryable failure: the re-drive resends
+    await this.drive(parsed.sagaId, (s) => onReply(s, parsed.action, outcome, this.deps.clock()));
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.token === undefined) return;
+    this.ticking = true;
+    try {
+      const now = this.deps.clock();
+      const due = [...this.open.keys()];
+      const worker = async (): Promise<void> => {
+        for (let id = due.shift(); id !== undefined; id = due.shift()) {
+          if (this.token === undefined) return;
+          if (this.locks.isLocked(id)) continue;
+          // A saga whose last retry was shed waits out its backoff before the next resend; its
+          // deadline and queued compensations are still handled on time.
+          const backingOff = (this.notBefore.get(id)?.at ?? 0) > now;
+          const after = backingOff ? Number.POSITIVE_INFINITY : this.o.redriveAfterMs;
+          await this.drive(id, (s) => onRedrive(s, now, after)).catch((err: unknown) =>
+            this.deps.log.warn({ sagaId: id, err: String(err) }, 're-drive failed; will retry'),
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: this.o.redriveConcurrency }, worker));
+      this.updateGauges();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /**
+   * A resend of an outstanding command is a retry: it must win a token from its downstream's
+   * shared budget. A shed retry changes nothing persisted; the saga stays pending and is tried
+   * again after a full-jitter backoff.
+   */
+  private budgeted(saga: Saga, t: Transition, now: number): Transition {
+    const retried =
+      t.send !== null &&
+      saga.outstanding?.action === t.send &&
+      t.saga.outstanding !== null &&
+      t.saga.outstanding.sends > saga.outstanding.sends;
+    if (!retried || t.send === null) return t;
+    const downstream = downstreamOf(t.send);
+    const ok = !this.o.retryBudget || this.deps.budgets.get(downstream).tryWithdraw();
+    if (ok) {
+      this.deps.metrics.retriesAttempted.inc({ downstream });
+      this.notBefore.delete(saga.orderId);
+      return t;
+    }
+    this.deps.metrics.retriesShed.inc({ downstream });
+    const sheds = (this.notBefore.get(saga.orderId)?.sheds ?? 0) + 1;
+    this.notBefore.set(saga.orderId, { at: now + this.deps.backoff.delayMs(sheds), sheds });
+    return { saga, send: null };
+  }
+
+  /** Read-decide-persist-send for one saga, under its lock. */
+  private async drive(sagaId: string, step: (saga: Saga) => Transition): Promise<void> {
+    await this.locks.run(sagaId, async () => {
+      const token = this.token;
+      const saga = this.open.get(sagaId);
+      if (token === undefined || saga === undefined) return;
+      const t = this.budgeted(saga, step(saga), this.deps.clock());
+      if (t.saga === saga) return;
+      await this.guard({ kind: 'transition', sagaId, token }, () =>
+        this.deps.records.save(t.saga, token),
+      );
+      if (saga.outstanding !== null && t.saga.outstanding?.action !== saga.outstanding.action) {
+        this.deps.metrics.effectAttempts.observe(saga.outstanding.sends);
+      }
+      if (isTerminal(t.saga.status)) {
+        this.open.delete(sagaId);
+        this.notBefore.delete(sagaId);
+        this.deps.records.forget(sagaId);
+        this.finished(t.saga);
+      } else {
+        this.open.set(sagaId, t.saga);
+      }
+      await this.send(t);
+    });
+  }
+
+  private async send(t: Transition): Promise<void> {
+    if (t.send === null) return;
+    const cmd = commandFor(t.saga, t.send, this.deps.clock(), this.o.compensationDeadlineMs);
+    // Every first send is a request: it earns its downstream a fraction of a retry.
+    if (cmd.headers.attempt === 1) this.deps.budgets.get(downstreamOf(t.send)).deposit();
+    try {
+      await this.deps.bus.send(cmd.service, cmd.action, cmd.payload, cmd.headers);
+    } catch (err) {
+      // Persisted as outstanding already: the re-drive loop sends it again.
+      this.deps.log.warn(
+        { sagaId: t.saga.orderId, action: t.send, err: String(err) },
+        'send failed; re-drive will resend',
+      );
+    }
+  }
+
+  private async guard(intent: FencedWriteIntent, write: () => Promise<void>): Promise<void> {
+    this.deps.beforeWrite?.(intent);
+    try {
+      await write();
+    } catch (err) {
+      if (err instanceof FencedError) {
+        // Counted by the store's observer (seamline_fencing_rejections_total); logged here
+        // once, with the saga, because only the orchestrator knows which saga it was writing.
+        this.deps.log.error(
+          {
+            sagaId: intent.sagaId,
+            write: intent.kind,
+            staleToken: err.staleToken,
+            installedToken: err.installedToken,
+            // `replica` on every line already names this order replica.
+            rejectedBy: err.replica,
+            domain: err.domain,
+          },
+          "fencing rejected this leader's write; stepping down",
+        );
+        await this.abdicate('fenced');
+        this.deps.onFenced(err);
+      }
+      throw err;
+    }
+  }
+
+  private finished(saga: Saga): void {
+    const outcome = saga.status === 'COMPLETED' ? 'completed' : 'cancelled';
+    this.deps.metrics.sagaOutcomes.inc({ outcome, reason: saga.reason ?? 'none' });
+    this.deps.metrics.sagaDuration.observe(
+      ((saga.finishedAt ?? this.deps.clock()) - saga.createdAt) / 1000,
+    );
+  }
+
+  private updateGauges(): void {
+    let stuck = 0;
+    for (const s of this.open.values()) {
+      if (s.status === 'COMPENSATING' && (s.outstanding?.sends ?? 0) >= this.o.stuckAfterSends)
+        stuck += 1;
+    }
+    this.deps.metrics.sagasStuck.set(stuck);
+    for (const b of this.deps.budgets.snapshot())
+      this.deps.metrics.retryBudgetBalance.set({ downstream: b.downstream }, b.balance);
+    this.deps.metrics.sagasInFlight.set(this.open.size);
+  }
+
+  private requireToken(): number {
+    if (this.token === undefined) throw new NotLeaderError();
+    return this.token;
+  }
+
+  /** Open sagas whose compensation keeps failing (for the CLI and the dashboard). */
+  stuckSagas(): Saga[] {
+    return [...this.open.values()].filter(
+      (s) => s.status === 'COMPENSATING' && (s.outstanding?.sends ?? 0) >= this.o.stuckAfterSends,
+    );
+  }
+}
+
+/** Forward steps and compensations have budgets of their own: compensations must get through. */
+function downstreamOf(action: EffectAction): string {
+  const service = PATTERNS[action].service;
+  return action === 'release' || action === 'refund' ? `${service}-compensation` : service;
+}
+
+function toOutcome(action: EffectAction, m: BusReplyMessage): EffectOutcome | undefined {
+  if (!m.reply.ok) return m.reply.retryable ? undefined : { kind: 'failed', code: m.reply.code };
+  const parsed = PATTERNS[action].result.safeParse(m.reply.result);
+  if (!parsed.success) return { kind: 'failed', code: 'MALFORMED_RESULT' };
+  const r = parsed.data as { outcome: string; reason?: string };
+  return r.outcome === 'declined'
+    ? { kind: 'declined', reason: r.reason ?? 'declined' }
+    : { kind: 'applied' };
+}

@@ -1,0 +1,130 @@
+import type { QuorumStore, Version, VersionedRecord } from '@seamline/quorum-store';
+import { compareVersions, nextVersion } from '@seamline/quorum-store';
+import type { Saga } from '../saga/saga-state.ts';
+
+/**
+ * The order service's replicated records, all in domain `order`, all written by the fenced
+ * leader only: `order:<orderId>` (the order and its saga, tagged with its status) and
+ * `http-idem:<key>` (the stored response of the first POST with that Idempotency-Key).
+ */
+export const ORDER_DOMAIN = 'order';
+export const orderKey = (orderId: string) => `order:${orderId}`;
+export const httpIdemKey = (key: string) => `http-idem:${key}`;
+
+export interface StoredResponse {
+  readonly fingerprint: string;
+  readonly orderId: string;
+  readonly status: number;
+  /** The exact response bytes: a replay must be byte-identical (jsonb would reorder keys). */
+  readonly bodyText: string;
+}
+
+/**
+ * Versions are never reused for different content: after an indeterminate write the next
+ * attempt gets a higher version, so whichever attempt a replica holds, the newest one wins.
+ */
+export class OrderRecords {
+  private readonly lastVersion = new Map<string, Version>();
+
+  constructor(private readonly store: QuorumStore) {}
+
+  async loadSaga(orderId: string): Promise<Saga | undefined> {
+    const rec = await this.store.read(ORDER_DOMAIN, orderKey(orderId));
+    if (rec === undefined) return undefined;
+    this.remember(rec);
+    return rec.value as Saga;
+  }
+
+  /**
+   * The response row of an Idempotency-Key and the order it created, in ONE quorum read: both
+   * rows are written in one batch, so one set of responders sees both or neither (a partial
+   * create sits whole on the replicas it reached).
+   */
+  async loadPlaced(
+    key: string,
+    orderId: string,
+  ): Promise<{ response: StoredResponse | undefined; saga: Saga | undefined }> {
+    const found = await this.store.readMany(ORDER_DOMAIN, [httpIdemKey(key), orderKey(orderId)]);
+    for (const rec of found.values()) this.remember(rec);
+    return {
+      response: found.get(httpIdemKey(key))?.value as StoredResponse | undefined,
+      saga: found.get(orderKey(orderId))?.value as Saga | undefined,
+    };
+  }
+
+  async loadResponse(key: string): Promise<StoredResponse | undefined> {
+    return (await this.store.read(ORDER_DOMAIN, httpIdemKey(key)))?.value as
+      StoredResponse | undefined;
+  }
+
+  /** Every saga that is not terminal, for a new leader to drive on. */
+  async loadOpen(): Promise<Saga[]> {
+    const out: Saga[] = [];
+    for (const tag of ['PENDING', 'COMPENSATING']) {
+      let afterKey: string | undefined;
+      do {
+        const page = await this.store.scan(ORDER_DOMAIN, {
+          tag,
+          keyPrefix: 'order:',
+          limit: 500,
+          ...(afterKey ? { afterKey } : {}),
+        });
+        for (const rec of page.records) {
+          this.remember(rec);
+          out.push(rec.value as Saga);
+        }
+        afterKey = page.nextKey;
+      } while (afterKey !== undefined);
+    }
+    return out;
+  }
+
+  async list(status: string | undefined, limit: number, afterKey: string | undefined) {
+    const page = await this.store.scan(ORDER_DOMAIN, {
+      keyPrefix: 'order:',
+      limit,
+      ...(status ? { tag: status } : {}),
+      ...(afterKey ? { afterKey } : {}),
+    });
+    return { sagas: page.records.map((r) => r.value as Saga), nextKey: page.nextKey };
+  }
+
+  /** Persists a new order together with the response its Idempotency-Key replays. */
+  async create(saga: Saga, key: string, response: StoredResponse, token: number): Promise<void> {
+    await this.store.write(
+      ORDER_DOMAIN,
+      [
+        this.row(orderKey(saga.orderId), saga.status, saga, token),
+        this.row(httpIdemKey(key), null, response, token),
+      ],
+      { token },
+    );
+  }
+
+  async save(saga: Saga, token: number): Promise<void> {
+    await this.store.write(
+      ORDER_DOMAIN,
+      [this.row(orderKey(saga.orderId), saga.status, saga, token)],
+      { token },
+    );
+  }
+
+  forget(orderId: string): void {
+    this.lastVersion.delete(orderKey(orderId));
+  }
+
+  private row(key: string, tag: string | null, value: unknown, token: number) {
+    const version = nextVersion(this.lastVersion.get(key), token);
+    if (version === undefined)
+      throw new Error(`record ${key} already carries a newer token than ${token}`);
+    this.lastVersion.set(key, version);
+    return { key, version, tag, value };
+  }
+
+  private remember(rec: VersionedRecord): void {
+    const known = this.lastVersion.get(rec.key);
+    if (known === undefined || compareVersions(known, rec.version) < 0) {
+      this.lastVersion.set(rec.key, rec.version);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { EffectAction, LineItem } from '@seamline/contracts';
+
+/** Order status as clients see it: PENDING and COMPENSATING are not terminal. */
+export type OrderStatus = 'PENDING' | 'COMPENSATING' | 'COMPLETED' | 'CANCELLED';
+export type CancelReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'DEADLINE_EXCEEDED';
+
+/**
+ * Where one forward step stands. `pending` is the semantic lock: the command was persisted as
+ * sent and may or may not have taken effect; only a reply (or its compensation) resolves it.
+ */
+export type StepState = 'idle' | 'pending' | 'done' | 'declined' | 'compensated';
+
+export interface OutstandingCommand {
+  readonly action: EffectAction;
+  /** When the command was last (re)sent, epoch ms. */
+  readonly sentAt: number;
+  /** How many times the orchestrator has sent it. */
+  readonly sends: number;
+}
+
+export interface HistoryEntry {
+  readonly at: number;
+  readonly event: string;
+  readonly detail?: string;
+}
+
+/** The persisted saga of one order (the order record itself; one fenced writer: the leader). */
+export interface Saga {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly items: readonly (LineItem & { readonly unitPriceCents: number })[];
+  readonly totalCents: number;
+  readonly currency: 'USD';
+  readonly createdAt: number;
+  /** Absolute saga deadline, epoch ms; past it the saga is compensated. */
+  readonly deadline: number;
+  readonly status: OrderStatus;
+  readonly reason: CancelReason | null;
+  readonly reserve: StepState;
+  readonly charge: StepState;
+  readonly outstanding: OutstandingCommand | null;
+  /** Compensations still to run after the outstanding one, in order. */
+  readonly compensations: readonly EffectAction[];
+  readonly history: readonly HistoryEntry[];
+  readonly finishedAt: number | null;
+}
+
+export function isTerminal(status: OrderStatus): boolean {
+  return status === 'COMPLETED' || status === 'CANCELLED';
+}

@@ -1,0 +1,48 @@
+import type { BusCommand } from '@seamline/bus';
+import { RetryableCommandError } from '@seamline/bus';
+import type { EffectOutcome } from '@seamline/idempotency';
+import { bindSagaContext } from '@seamline/observability';
+import { FencedError } from '@seamline/quorum-store';
+import type { EffectServiceRuntime } from './effect-runtime.ts';
+
+/**
+ * Runs one bus command's effect for a handler and answers with its result. Every line is bound
+ * to the saga step and the writer's token; a failed write first goes to `onWriteError` (a
+ * FencedError stops the writer), then keeps its `code` and `retryable` flag on the way out,
+ * except that a fenced write is redelivered (`FENCED`, retryable) so the successor answers it.
+ */
+export async function runEffectCommand<R>(
+  rt: EffectServiceRuntime<unknown>,
+  cmd: BusCommand<unknown>,
+  operation: string,
+  run: () => Promise<EffectOutcome<R>>,
+): Promise<R> {
+  const log = bindSagaContext(rt.log, {
+    sagaId: cmd.sagaId,
+    step: cmd.step,
+    token: rt.writer.token,
+  });
+  try {
+    const out = await run();
+    log.debug(
+      { operation, key: cmd.idempotencyKey, replayed: out.replayed, result: out.result },
+      'effect answered',
+    );
+    return out.result;
+  } catch (err) {
+    rt.onWriteError(err);
+    const e = err as { code?: string; retryable?: boolean; message?: string };
+    log.warn(
+      {
+        operation,
+        key: cmd.idempotencyKey,
+        code: e.code,
+        retryable: e.retryable,
+        err: e.message,
+      },
+      'effect failed',
+    );
+    if (err instanceof FencedError) throw new RetryableCommandError('FENCED', err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Hunts process-lifecycle bugs: a bad environment starting anyway or exiting with the restart
+ * status (the supervisor would loop), a failed start-up or a fenced writer not exiting, a
+ * signal exiting before the app closed, and a failed close reported as success.
+ */
+import { describe, expect, it } from 'vitest';
+import { InvalidConfigError } from './config-error.ts';
+import type { ProcessHost, RunningService, ServiceProcessSpec } from './service-process.ts';
+import { runServiceProcess } from './service-process.ts';
+
+type Signal = 'SIGTERM' | 'SIGINT';
+
+function fakeHost() {
+  const events: string[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const handlers = new Map<Signal, () => void>();
+  let exited!: (code: number) => void;
+  const exit = new Promise<number>((resolve) => (exited = resolve));
+  const host: ProcessHost = {
+    exit: (code) => {
+      events.push(`exit ${code}`);
+      exited(code);
+    },
+    once: (signal, listener) => handlers.set(signal, listener),
+    stderr: { write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  };
+  return { host, events, lines, handlers, exit };
+}
+
+const config = { replicaId: 'ledger-1', otlpUrl: undefined };
+
+function spec(
+  start: ServiceProcessSpec<typeof config>['start'],
+  loadConfig = () => config,
+): ServiceProcessSpec<typeof config> {
+  return { service: 'ledger', loadConfig, start };
+}
+
+describe('runServiceProcess', () => {
+  it('exits 2 without starting when the configuration is bad, naming the variable', async () => {
+    const h = fakeHost();
+    let started = false;
+    await runServiceProcess(
+      spec(
+        async () => {
+          started = true;
+          return { close: async () => undefined };
+        },
+        () => {
+          throw new InvalidConfigError('SEAMLINE_DB', 'a lower-case PostgreSQL identifier');
+        },
+      ),
+      h.host,
+    );
+    expect(await h.exit).toBe(2);
+    expect(started).toBe(false);
+    expect(h.lines).toEqual([
+      {
+        level: 'fatal',
+        service: 'ledger',
+        msg: 'invalid configuration: SEAMLINE_DB: a lower-case PostgreSQL identifier',
+      },
+    ]);
+  });
+
+  it('exits 1 with one fatal line when start-up fails', async () => {
+    const h = fakeHost();
+    await runServiceProcess(
+      spec(async () => {
+        throw new Error('no quorum');
+      }),
+      h.host,
+    );
+    expect(await h.exit).toBe(1);
+    expect(h.lines).toEqual([
+      { level: 'fatal', service: 'ledger', msg: 'start-up failed', err: 'no quorum' },
+    ]);
+    expect(h.handlers.size).toBe(0);
+  });
+
+  it('exits 1 when the running writer reports a fatal stop', async () => {
+    const h = fakeHost();
+    let fatal!: (reason: string) => void;
+    await runServiceProcess(
+      spec(async (_config, onFatal) => {
+        fatal = onFatal;
+        return { close: async () => undefined };
+      }),
+      h.host,
+    );
+    expect(h.events).toEqual([]);
+    fatal('fenced');
+    expect(await h.exit).toBe(1);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('closes the app on %s, then exits 0', async (signal) => {
+    const h = fakeHost();
+    const app: RunningService = {
+      close: async () => {
+        h.events.push('closed');
+      },
+    };
+    await runServiceProcess(
+      spec(async () => app),
+      h.host,
+    );
+    h.handlers.get(signal)!();
+    expect(await h.exit).toBe(0);
+    expect(h.events).toEqual(['closed', 'exit 0']);
+  });
+
+  it('exits 1 when closing fails', async () => {
+    const h = fakeHost();
+    await runServiceProcess(
+      spec(async () => ({
+        close: async () => {
+          throw new Error('stuck');
+        },
+      })),
+      h.host,
+    );
+    h.handlers.get('SIGTERM')!();
+    expect(await h.exit).toBe(1);
+  });
+});

@@ -1,0 +1,28 @@
+// Public entry of @seamline/election: leader election on a NATS KV key with fencing tokens
+// (the KV revision at acquisition), plus the pure lease core it is built on.
+export { LeaderElection } from './leader-election.ts';
+export type { ElectionObserver, ElectionTimers, LeaderElectionOptions } from './leader-election.ts';
+export { expiresAt, leaderUntil, LeaseCandidate } from './lease-candidate.ts';
+export type {
+  HeldLease,
+  LeaseAction,
+  LossReason,
+  Observation,
+  WriteOutcome,
+} from './lease-candidate.ts';
+export { isCasConflict, openElectionBucket } from './lease-kv.ts';
+export type { ElectionBucketOptions, LeaseKv, LeaseKvEntry, LeaseKvWatch } from './lease-kv.ts';
+export {
+  decodeLeaseRecord,
+  encodeLeaseRecord,
+  MalformedLeaseRecordError,
+  tokenOf,
+} from './lease-record.ts';
+export type { LeaseRecord } from './lease-record.ts';
+export {
+  DEFAULT_LEASE_TIMING,
+  InvalidElectionOptionError,
+  leaseTiming,
+  toleratedDrift,
+} from './lease-timing.ts';
+export type { LeaseTiming } from './lease-timing.ts';

@@ -1,0 +1,295 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { LeaseCandidate, type LeaseAction, type LossReason } from './lease-candidate.ts';
+import {
+  isCasConflict,
+  openElectionBucket,
+  type ElectionBucketOptions,
+  type LeaseKv,
+  type LeaseKvEntry,
+  type LeaseKvWatch,
+} from './lease-kv.ts';
+import { decodeLeaseRecord, encodeLeaseRecord, tokenOf, type LeaseRecord } from './lease-record.ts';
+import { InvalidElectionOptionError, leaseTiming } from './lease-timing.ts';
+
+/**
+ * Metric hooks, wired by the observability lib to `seamline_leader_changes_total` and
+ * `seamline_leader_term`. Hooks must not throw (a throwing hook is reported to onError).
+ */
+export interface ElectionObserver {
+  /** This process saw a new term start (any holder, this one included). */
+  onLeaderChange?(name: string, change: { holder: string; term: number; token: number }): void;
+  onElected?(name: string, token: number, term: number): void;
+  onLost?(name: string, reason: LossReason | 'stopped'): void;
+}
+
+/** Timer source; tests inject one they can freeze to simulate a paused process. */
+export interface ElectionTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Options of {@link LeaderElection}; validated once in the constructor. */
+export interface LeaderElectionOptions {
+  /** The bucket to campaign in. Give this or `nats`. */
+  kv?: LeaseKv;
+  /** A connection to open the election bucket on (see `bucket`). Give this or `kv`. */
+  nats?: NatsConnection;
+  /** Used with `nats`. @default { bucket: 'seamline-election', replicas: 3 } */
+  bucket?: ElectionBucketOptions;
+  /** Election name = the KV key, e.g. 'order-leader'. */
+  name: string;
+  /** Unique per process: two processes sharing an id would take each other's renewals as their own. */
+  candidateId: string;
+  /** @default 3_000 (see LeaseTiming.leaseMs) */
+  leaseMs?: number;
+  /** @default 1_000 */
+  renewEveryMs?: number;
+  /** @default 500 */
+  safetyMarginMs?: number;
+  /** Injected clock, ms; only durations matter. @default performance.now */
+  clock?: () => number;
+  /** @default the global setTimeout/clearTimeout */
+  timers?: ElectionTimers;
+  /** Called when this process becomes leader; fence every write with `token`. */
+  onElected?(token: number, term: number): void;
+  /** Called as soon as this process stops being leader; stop writing at once. */
+  onLost?(reason: LossReason | 'stopped'): void;
+  /** I/O failures that the election absorbs (for logs). @default ignore */
+  onError?(err: unknown): void;
+  observer?: ElectionObserver;
+}
+
+const globalTimers: ElectionTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Leader election on a NATS KV key with fencing tokens. Campaigning is watch-driven: a
+ * vacated key is taken at once and an abandoned one exactly `leaseMs` after its last change
+ * was seen, never on a slow poll. The protocol itself lives in LeaseCandidate.
+ */
+export class LeaderElection {
+  readonly name: string;
+  readonly candidateId: string;
+  private readonly options: LeaderElectionOptions;
+  private readonly core: LeaseCandidate;
+  private readonly clock: () => number;
+  private readonly timers: ElectionTimers;
+  private kv: LeaseKv | null;
+  private watcher: LeaseKvWatch | null = null;
+  private timer: unknown = null;
+  private running = false;
+  private writing: Promise<void> | null = null;
+  private lastTermToken: number | null = null;
+
+  constructor(options: LeaderElectionOptions) {
+    if (options.kv === undefined && options.nats === undefined) {
+      throw new InvalidElectionOptionError('kv', 'given (or nats)', undefined);
+    }
+    if (!/^[-/_=.a-zA-Z0-9]+$/.test(options.name)) {
+      throw new InvalidElectionOptionError('name', 'a valid KV key', options.name);
+    }
+    if (options.candidateId.length === 0) {
+      throw new InvalidElectionOptionError('candidateId', 'non-empty', options.candidateId);
+    }
+    const timing = leaseTiming({
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+      ...(options.renewEveryMs === undefined ? {} : { renewEveryMs: options.renewEveryMs }),
+      ...(options.safetyMarginMs === undefined ? {} : { safetyMarginMs: options.safetyMarginMs }),
+    });
+    this.options = options;
+    this.name = options.name;
+    this.candidateId = options.candidateId;
+    this.core = new LeaseCandidate(options.candidateId, timing);
+    this.clock = options.clock ?? (() => performance.now());
+    this.timers = options.timers ?? globalTimers;
+    this.kv = options.kv ?? null;
+  }
+
+  /** Joins the election: reads the key, watches it, and campaigns. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    if (this.kv === null) {
+      this.kv = await openElectionBucket(this.options.nats as NatsConnection, this.options.bucket);
+    }
+    this.running = true;
+    try {
+      await this.refresh();
+      await this.startWatch();
+    } catch (err) {
+      this.running = false;
+      throw err;
+    }
+    this.tick();
+  }
+
+  /** Leaves the election; a leader steps down and frees the key so a successor takes it at once. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.clearTimer();
+    this.watcher?.stop();
+    this.watcher = null;
+    // Let an in-flight renewal settle so the delete names the latest revision, but never
+    // wait on a hung write longer than a lease.
+    if (this.writing !== null) {
+      let handle: unknown;
+      const cap = new Promise<void>((resolve) => {
+        handle = this.timers.setTimeout(resolve, this.core.timing.leaseMs);
+      });
+      await Promise.race([this.writing, cap]);
+      this.timers.clearTimeout(handle);
+    }
+    const held = this.core.stepDown();
+    if (held === null) return;
+    this.emitLost('stopped');
+    await this.kv?.delete(this.name, { previousSeq: held.revision }).catch((err: unknown) => {
+      this.report(err); // the lease will simply expire
+    });
+  }
+
+  /** True while this process may act as leader, judged on its own clock right now. */
+  isLeader(): boolean {
+    return this.core.isLeader(this.clock());
+  }
+
+  /** The fencing token of the current term, or null when not leading. */
+  currentToken(): number | null {
+    return this.core.token(this.clock());
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    this.clearTimer();
+    const now = this.clock();
+    const expired = this.core.checkExpiry(now);
+    if (expired !== null) this.emitLost(expired);
+    let action = this.core.decide(now);
+    if (action.kind === 'create' || action.kind === 'update') {
+      this.writing = this.write(action).finally(() => {
+        this.writing = null;
+        this.tick();
+      });
+      action = this.core.decide(now);
+    }
+    // While a write hangs, still wake when a held belief ends so onLost fires on time.
+    if ((action.kind === 'wait' || action.kind === 'busy') && action.until !== null) {
+      const until = action.until;
+      this.timer = this.timers.setTimeout(() => this.tick(), Math.max(0, until - now));
+    }
+  }
+
+  private async write(action: Exclude<LeaseAction, { kind: 'wait' | 'busy' }>): Promise<void> {
+    const kv = this.kv as LeaseKv;
+    const data = encodeLeaseRecord(action.record);
+    try {
+      const revision =
+        action.kind === 'create'
+          ? await kv.create(this.name, data)
+          : await kv.update(this.name, data, action.expectedRevision);
+      const outcome = this.core.writeSucceeded(revision, this.clock());
+      if (outcome.kind !== 'elected') return;
+      if (!this.running) {
+        // Won after stop(): hand the key straight back.
+        this.core.stepDown();
+        await kv.delete(this.name, { previousSeq: revision }).catch((e: unknown) => this.report(e));
+        return;
+      }
+      this.noteTerm(action.record.holder, outcome.term, outcome.token);
+      this.call(() => this.options.onElected?.(outcome.token, outcome.term));
+      this.call(() => this.options.observer?.onElected?.(this.name, outcome.token, outcome.term));
+    } catch (err) {
+      const conflict = isCasConflict(err);
+      if (!conflict) this.report(err);
+      const lost = this.core.writeFailed(this.clock(), conflict);
+      if (lost !== null) this.emitLost(lost);
+      // A refused campaign means our view is stale; don't rely on the watch alone to fix it.
+      else if (conflict) await this.refresh();
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const entry = await (this.kv as LeaseKv).get(this.name);
+      if (entry !== null) this.handleEntry(entry);
+    } catch (err) {
+      this.report(err);
+    }
+  }
+
+  private async startWatch(): Promise<void> {
+    const watcher = await (this.kv as LeaseKv).watch({ key: this.name });
+    this.watcher = watcher;
+    void this.consume(watcher);
+  }
+
+  private async consume(watcher: LeaseKvWatch): Promise<void> {
+    try {
+      for await (const entry of watcher) {
+        this.handleEntry(entry);
+        this.tick();
+      }
+    } catch (err) {
+      this.report(err);
+    }
+    // The watch ended without stop() (connection loss, consumer gone): open a new one.
+    if (this.running && this.watcher === watcher) {
+      this.timers.setTimeout(() => {
+        if (this.running && this.watcher === watcher) {
+          this.startWatch().catch((e: unknown) => this.report(e));
+        }
+      }, this.core.timing.renewEveryMs);
+    }
+  }
+
+  private handleEntry(entry: LeaseKvEntry): void {
+    let record: LeaseRecord | null = null;
+    if (entry.operation === 'PUT') {
+      try {
+        record = decodeLeaseRecord(entry.value);
+      } catch (err) {
+        // Unreadable value: still an occupied key whose revision we can wait out.
+        this.report(err);
+        record = { holder: '?', term: 0, leaseMs: this.core.timing.leaseMs };
+      }
+    }
+    const lost = this.core.observe(entry.revision, record, this.clock());
+    if (lost !== null) this.emitLost(lost);
+    if (record !== null && record.term > 0) {
+      this.noteTerm(record.holder, record.term, tokenOf(entry.revision, record));
+    }
+  }
+
+  private noteTerm(holder: string, term: number, token: number): void {
+    if (this.lastTermToken !== null && token <= this.lastTermToken) return;
+    this.lastTermToken = token;
+    this.call(() => this.options.observer?.onLeaderChange?.(this.name, { holder, term, token }));
+  }
+
+  private emitLost(reason: LossReason | 'stopped'): void {
+    this.call(() => this.options.onLost?.(reason));
+    this.call(() => this.options.observer?.onLost?.(this.name, reason));
+  }
+
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.report(err);
+    }
+  }
+
+  private report(err: unknown): void {
+    try {
+      this.options.onError?.(err);
+    } catch {
+      // A failing error hook must not break the election loop.
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

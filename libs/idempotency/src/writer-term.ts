@@ -1,0 +1,76 @@
+import { FencedError } from '@seamline/quorum-store';
+import type { FencedEffectWriter } from './effect-writer.ts';
+
+/** The part of the quorum store a new term needs (QuorumStore satisfies it). */
+export interface TermStore {
+  installFence(domain: string, token: number): Promise<{ acks: number }>;
+  antiEntropy(): Promise<readonly TermRepairReport[]>;
+}
+
+export interface TermRepairReport {
+  readonly domain: string;
+  readonly divergent: number;
+  readonly unreachable: readonly string[];
+}
+
+export interface WriterTermOptions {
+  readonly writer: FencedEffectWriter;
+  readonly store: TermStore;
+  /** Pause between attempts to start a term while the replicas do not answer. @default 250 */
+  readonly retryDelayMs?: number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** The writer accepts effects under `token` from now on. */
+  readonly onActive?: (token: number, repairs: readonly TermRepairReport[]) => void;
+  /** A step failed and will be retried (or, for a FencedError, the term is abandoned). */
+  readonly onError?: (err: unknown, token: number) => void;
+}
+
+/**
+ * Starts and ends the writer's terms as the election hands out tokens. A new term, before its
+ * first write: (1) installs the token on N - W + 1 replicas, so no W acks can be gathered by an
+ * older token any more; (2) runs anti-entropy, which rolls forward whatever a crashed or paused
+ * predecessor left on fewer than W replicas (its batches were atomic per replica, so each one
+ * becomes whole instead of half-visible); (3) activates the writer with an empty cache.
+ * A term that is superseded while starting is simply dropped.
+ */
+export class WriterTerms {
+  private readonly o: WriterTermOptions;
+  private starting: number | undefined;
+
+  constructor(options: WriterTermOptions) {
+    this.o = options;
+  }
+
+  /** Call when elected. Resolves once active, or when superseded or fenced (see onError). */
+  async begin(token: number): Promise<void> {
+    const { writer, store } = this.o;
+    writer.deactivate();
+    this.starting = token;
+    const sleep = this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    while (this.starting === token) {
+      try {
+        await store.installFence(writer.domain, token);
+        const repairs = await store.antiEntropy();
+        if (this.starting !== token) return;
+        this.starting = undefined;
+        writer.activate(token);
+        this.o.onActive?.(token, repairs);
+        return;
+      } catch (err) {
+        this.o.onError?.(err, token);
+        if (err instanceof FencedError) {
+          if (this.starting === token) this.starting = undefined;
+          return;
+        }
+        await sleep(this.o.retryDelayMs ?? 250);
+      }
+    }
+  }
+
+  /** Call when the lease is lost: no write leaves this process from now on. */
+  end(): void {
+    this.starting = undefined;
+    this.o.writer.deactivate();
+  }
+}

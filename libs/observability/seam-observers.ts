@@ -1,0 +1,96 @@
+/**
+ * Adapters from the libraries' metric hooks to the fixed Seamline metrics. The libraries only
+ * define hook interfaces (they never import prom-client); these objects satisfy them
+ * structurally, so every service wires its quorum store, election, bus and idempotent effects
+ * the same way.
+ */
+import type { Logger } from './logger.ts';
+import type { SeamlineMetrics } from './metrics.ts';
+
+type QuorumOp = 'write' | 'read' | 'install_fence';
+
+/** What the quorum store reports when a replica refuses a write under an older token. */
+export interface FencingRejectionEvent {
+  readonly domain: string;
+  readonly staleToken: number;
+  readonly installedToken: number;
+  readonly replica: string;
+}
+
+/**
+ * Quorum-store hooks. With `log`, every fencing rejection is also a warn line carrying both
+ * tokens: a fenced writer is the one event an operator must be able to find by grep.
+ */
+export function quorumMetricsObserver(m: SeamlineMetrics, log?: Logger) {
+  return {
+    onOperation(op: QuorumOp, mode: string, seconds: number) {
+      m.quorumOpDuration.observe({ op, mode }, seconds);
+    },
+    onReplicaOutcome(op: QuorumOp, _replica: string, outcome: string) {
+      m.quorumAcks.inc({ op, outcome });
+    },
+    onRepair(domain: string, records: number) {
+      m.quorumRepairs.inc({ domain }, records);
+    },
+    onIndeterminate(op: 'write' | 'install_fence') {
+      m.quorumIndeterminate.inc({ op });
+    },
+    onFencingRejection(event: FencingRejectionEvent) {
+      m.fencingRejections.inc({ domain: event.domain });
+      log?.warn({ event: 'fencing-rejection', ...event }, 'write rejected by the fence');
+    },
+    onEjection(replica: string, ejected: boolean) {
+      m.replicaEjected.set({ replica }, ejected ? 1 : 0);
+    },
+    onDivergence(domain: string, records: number) {
+      m.replicaDivergence.set({ domain }, records);
+    },
+  };
+}
+
+/**
+ * Election hooks. A leader change is a new term seen on the lease, whoever won it, so every
+ * replica counts every change (the flapping alert takes the max across replicas).
+ */
+export function electionMetricsObserver(m: SeamlineMetrics) {
+  return {
+    onLeaderChange(_name: string, change: { token: number }) {
+      m.leaderChanges.inc();
+      m.leaderTerm.set(change.token);
+    },
+    onElected() {
+      m.isLeader.set(1);
+    },
+    onLost() {
+      m.isLeader.set(0);
+    },
+  };
+}
+
+/** Bus hooks. */
+export function busMetricsObserver(m: SeamlineMetrics) {
+  return {
+    onDeadLetter(reason: string) {
+      m.deadLetters.inc({ reason: deadLetterReason(reason) });
+    },
+  };
+}
+
+/** Idempotent-effect hooks of one receiving service. */
+export function idempotencyMetricsObserver(m: SeamlineMetrics, service: string) {
+  return {
+    onDedupHit(operation: string) {
+      m.dedupHits.inc({ service, operation });
+    },
+  };
+}
+
+/**
+ * Dead-letter reasons are free text that can quote subjects and payload issues; the label must
+ * stay a small fixed set, so the text is classified and kept only in the dead-letter stream.
+ */
+function deadLetterReason(reason: string): 'max_deliveries' | 'deadline' | 'malformed' {
+  if (/max deliver/i.test(reason)) return 'max_deliveries';
+  if (/deadline/i.test(reason)) return 'deadline';
+  return 'malformed';
+}

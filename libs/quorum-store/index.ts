@@ -1,0 +1,29 @@
+export { QuorumStore } from './src/quorum-store.ts';
+export type { AntiEntropyReport, ScanOptions, ScanPage, WriteOptions } from './src/quorum-store.ts';
+export type { Consistency, QuorumObserver, QuorumStoreOptions } from './src/options.ts';
+export type { RecordWrite, ReplicaConfig } from './src/replica.ts';
+export type { VersionedRecord } from './src/quorum-decision.ts';
+export {
+  checkQuorumSizes,
+  decideRead,
+  decideWrite,
+  fenceQuorum,
+  resolveRead,
+} from './src/quorum-decision.ts';
+export type { ReadOutcome, WriteDecision, WriteOutcome } from './src/quorum-decision.ts';
+export type { Version } from './src/version.ts';
+export {
+  compareVersions,
+  formatVersion,
+  isNewer,
+  maxVersion,
+  nextVersion,
+  ZERO_VERSION,
+} from './src/version.ts';
+export {
+  FencedError,
+  IndeterminateWriteError,
+  QuorumError,
+  QuorumUnavailableError,
+} from './src/errors.ts';
+export type { QuorumErrorCode, ReplicaFailure } from './src/errors.ts';

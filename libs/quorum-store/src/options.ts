@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { checkQuorumSizes } from './quorum-decision.ts';
+import type { ReplicaConfig } from './replica.ts';
+import type { EjectionOptions } from './replica-health.ts';
+import { DEFAULT_EJECTION } from './replica-health.ts';
+
+/** The consistency a store gives its reads. */
+export type Consistency = 'quorum' | 'linearizable' | 'eventual';
+
+/** Hooks for metrics; every method is optional and must not throw. */
+export interface QuorumObserver {
+  /** Latency of one whole quorum operation. */
+  onOperation?(
+    op: 'write' | 'read' | 'install_fence',
+    mode: Consistency,
+    seconds: number,
+    outcome: string,
+  ): void;
+  /** One replica's answer to one operation. */
+  onReplicaOutcome?(
+    op: 'write' | 'read' | 'install_fence',
+    replica: string,
+    outcome: 'ack' | 'nack' | 'timeout' | 'rejected',
+  ): void;
+  onRepair?(domain: string, records: number): void;
+  onIndeterminate?(op: 'write' | 'install_fence'): void;
+  onFencingRejection?(event: {
+    domain: string;
+    staleToken: number;
+    installedToken: number;
+    replica: string;
+  }): void;
+  onEjection?(replica: string, ejected: boolean): void;
+  onDivergence?(domain: string, records: number): void;
+}
+
+export interface QuorumStoreOptions {
+  /** The N independent PostgreSQL instances. */
+  readonly replicas: readonly ReplicaConfig[];
+  /** The database this store owns on every instance (one per service); created when missing. */
+  readonly database: string;
+  /** W: acks a write needs. @default 2 */
+  readonly writeQuorum?: number;
+  /** R: answers a read needs. @default 2 */
+  readonly readQuorum?: number;
+  /**
+   * `quorum`: highest of R, stale replicas repaired in the background.
+   * `linearizable`: the value read is written back to W replicas before the read returns (ABD).
+   * `eventual`: the only mode that accepts R + W <= N.
+   * @default 'quorum'
+   */
+  readonly consistency?: Consistency;
+  /** Hard limit on one replica's answer; a slower replica counts as failed. @default 1000 */
+  readonly replicaTimeoutMs?: number;
+  /** Connections per replica. @default 10 */
+  readonly poolSize?: number;
+  /** @default { failuresToEject: 3, baseBackoffMs: 500, maxBackoffMs: 10000 } */
+  readonly ejection?: Partial<EjectionOptions>;
+  readonly observer?: QuorumObserver;
+  /** Milliseconds clock, for ejection backoff. @default Date.now */
+  readonly clock?: () => number;
+  /**
+   * Test switches that turn a protection off so its test can be shown to fail. Never set in
+   * production code.
+   */
+  readonly unsafe?: { readonly fencing?: boolean; readonly writeBack?: boolean };
+}
+
+export interface ResolvedOptions {
+  readonly replicas: readonly ReplicaConfig[];
+  readonly database: string;
+  readonly writeQuorum: number;
+  readonly readQuorum: number;
+  readonly consistency: Consistency;
+  readonly replicaTimeoutMs: number;
+  readonly poolSize: number;
+  readonly ejection: EjectionOptions;
+  readonly observer: QuorumObserver;
+  readonly clock: () => number;
+  readonly fencing: boolean;
+  readonly writeBack: boolean;
+}
+
+const schema = z.object({
+  replicas: z
+    .array(z.object({ name: z.string().min(1), url: z.string().url() }))
+    .min(1)
+    .refine(
+      (rs) => new Set(rs.map((r) => r.name)).size === rs.length,
+      'replica names must be unique',
+    ),
+  database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL identifier'),
+  writeQuorum: z.number().int().positive().default(2),
+  readQuorum: z.number().int().positive().default(2),
+  consistency: z.enum(['quorum', 'linearizable', 'eventual']).default('quorum'),
+  replicaTimeoutMs: z.number().int().positive().default(1000),
+  poolSize: z.number().int().positive().default(10),
+});
+
+/** Validates options once, at start-up; the error names the offending field. */
+export function resolveOptions(options: QuorumStoreOptions): ResolvedOptions {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `invalid quorum store options: ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
+    );
+  }
+  const o = parsed.data;
+  const refused = checkQuorumSizes(o.replicas.length, o.writeQuorum, o.readQuorum, o.consistency);
+  if (refused !== undefined) throw new Error(`invalid quorum store options: ${refused}`);
+  return {
+    ...o,
+    ejection: { ...DEFAULT_EJECTION, ...options.ejection },
+    observer: options.observer ?? {},
+    clock: options.clock ?? Date.now,
+    fencing: options.unsafe?.fencing ?? true,
+    writeBack: options.unsafe?.writeBack ?? true,
+  };
+}

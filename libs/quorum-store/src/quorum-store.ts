@@ -1,0 +1,416 @@
+import { performance } from 'node:perf_hooks';
+import type { ReplicaFailure } from './errors.ts';
+import { FencedError, IndeterminateWriteError, QuorumUnavailableError } from './errors.ts';
+import { fanOut } from './fan-out.ts';
+import type { Consistency, QuorumStoreOptions, ResolvedOptions } from './options.ts';
+import { resolveOptions } from './options.ts';
+import type {
+  ReadOutcome,
+  VersionedRecord,
+  WriteDecision,
+  WriteOutcome,
+} from './quorum-decision.ts';
+import { decideRead, decideWrite, fenceQuorum, resolveRead } from './quorum-decision.ts';
+import type { RecordWrite, ScanFilter } from './replica.ts';
+import { Replica } from './replica.ts';
+import { ReplicaHealth } from './replica-health.ts';
+
+export interface WriteOptions {
+  /** The writer's fencing token; each replica refuses it if it installed a higher one. */
+  readonly token: number;
+  /** Insert-only records (keyed by idempotency key) never overwrite: their updates commute. */
+  readonly insertOnly?: boolean;
+}
+
+export interface ScanOptions {
+  readonly tag?: string;
+  readonly keyPrefix?: string;
+  /** Exclusive cursor: return keys after this one. */
+  readonly afterKey?: string;
+  /** @default 100 */
+  readonly limit?: number;
+}
+
+export interface ScanPage {
+  readonly records: readonly VersionedRecord[];
+  /** Pass as `afterKey` for the next page; undefined on the last page. */
+  readonly nextKey: string | undefined;
+}
+
+export interface AntiEntropyReport {
+  readonly domain: string;
+  /** Keys whose replicas did not all hold the newest version. */
+  readonly divergent: number;
+  /** Replicas that could not be compared (down or timed out). */
+  readonly unreachable: readonly string[];
+}
+
+const PAGE = 2000;
+
+/**
+ * A key-value store replicated over N independent PostgreSQL instances: writes succeed at W
+ * acks, reads take the highest version of R answers, and a replica refuses any write whose
+ * fencing token is below the fence it installed. See docs/adr/0001-quorum-store.md.
+ */
+export class QuorumStore {
+  private readonly replicas: Map<string, Replica>;
+  private readonly health: ReplicaHealth;
+
+  private constructor(private readonly o: ResolvedOptions) {
+    this.replicas = new Map(
+      o.replicas.map((r) => [r.name, new Replica(r, o.database, o.replicaTimeoutMs, o.poolSize)]),
+    );
+    this.health = new ReplicaHealth(
+      o.replicas.map((r) => r.name),
+      o.ejection,
+      Math.max(o.readQuorum, o.writeQuorum),
+      o.clock,
+      (name, ejected) => o.observer.onEjection?.(name, ejected),
+    );
+  }
+
+  /**
+   * Validates the options (refusing R + W <= N unless consistency is `eventual`), creates the
+   * database and applies migrations on every reachable replica. Fails unless at least
+   * max(R, W) replicas could be prepared; the others are prepared when they come back.
+   */
+  static async open(options: QuorumStoreOptions): Promise<QuorumStore> {
+    const store = new QuorumStore(resolveOptions(options));
+    const results = await Promise.allSettled([...store.replicas.values()].map((r) => r.prepare()));
+    const ready = results.filter((r) => r.status === 'fulfilled').length;
+    const needed = Math.max(store.o.readQuorum, store.o.writeQuorum);
+    if (ready < needed) {
+      const failures = results.flatMap((r, i) =>
+        r.status === 'rejected'
+          ? [{ replica: store.o.replicas[i]?.name ?? '?', reason: String(r.reason) }]
+          : [],
+      );
+      await store.close();
+      throw new QuorumUnavailableError('open', ready, needed, failures);
+    }
+    return store;
+  }
+
+  get consistency(): Consistency {
+    return this.o.consistency;
+  }
+
+  get replicaNames(): string[] {
+    return [...this.replicas.keys()];
+  }
+
+  /**
+   * Writes a batch atomically on each replica. Resolves at W acks. Throws
+   * {@link FencedError} when any replica holds a higher token, {@link IndeterminateWriteError}
+   * when fewer than W acked but some replica may have applied it, and
+   * {@link QuorumUnavailableError} when provably nothing applied.
+   */
+  async write(
+    domain: string,
+    rows: readonly RecordWrite[],
+    opts: WriteOptions,
+  ): Promise<{ acks: number }> {
+    if (rows.length === 0) return { acks: 0 };
+    const flags = { fencing: this.o.fencing, insertOnly: opts.insertOnly ?? false };
+    const decision = await this.timed('write', () =>
+      this.writeRound('write', (r) => r.write(domain, rows, opts.token, flags), this.o.writeQuorum),
+    );
+    return this.settleWrite('write', domain, opts.token, decision);
+  }
+
+  /**
+   * Installs a new leader's token on at least N - W + 1 replicas, so that any W acks for an
+   * older token must include a replica that refuses it. Call before the leader's first write.
+   */
+  async installFence(domain: string, token: number): Promise<{ acks: number }> {
+    const needed = fenceQuorum(this.replicas.size, this.o.writeQuorum);
+    const decision = await this.timed('install_fence', () =>
+      this.writeRound('install_fence', (r) => r.installFence(domain, token), needed),
+    );
+    return this.settleWrite('install_fence', domain, token, decision);
+  }
+
+  async read(domain: string, key: string): Promise<VersionedRecord | undefined> {
+    return (await this.readMany(domain, [key])).get(key);
+  }
+
+  /** Quorum read of several keys: the highest version of R answers per key, stale replicas repaired. */
+  async readMany(domain: string, keys: readonly string[]): Promise<Map<string, VersionedRecord>> {
+    if (keys.length === 0) return new Map();
+    return this.timed('read', async () => {
+      const responses = await this.readRound((r) => r.read(domain, keys));
+      return this.settleRead(domain, responses);
+    });
+  }
+
+  /**
+   * Lists records in key order. Candidates come from R replicas and are then confirmed with a
+   * quorum read, so a stale replica can neither hide a record nor resurrect an old tag.
+   */
+  async scan(domain: string, options: ScanOptions = {}): Promise<ScanPage> {
+    const filter: ScanFilter = { ...options, limit: options.limit ?? 100 };
+    const responses = await this.readRound((r) => r.scan(domain, filter));
+    const candidates = [...resolveRead(responses).winners.keys()].sort().slice(0, filter.limit);
+    const confirmed = await this.readMany(domain, candidates);
+    const out = candidates
+      .map((k) => confirmed.get(k))
+      .filter(
+        (r): r is VersionedRecord =>
+          r !== undefined && (options.tag === undefined || r.tag === options.tag),
+      );
+    const nextKey =
+      candidates.length === filter.limit ? candidates[candidates.length - 1] : undefined;
+    return { records: out, nextKey };
+  }
+
+  /**
+   * Compares every record of every domain across all reachable replicas and copies the newest
+   * version to the replicas that lack it. Reports, per domain, how many keys diverged.
+   */
+  async antiEntropy(): Promise<AntiEntropyReport[]> {
+    const all = [...this.replicas.values()];
+    const domainLists = await Promise.allSettled(all.map((r) => r.domains()));
+    const domains = new Set(domainLists.flatMap((d) => (d.status === 'fulfilled' ? d.value : [])));
+    const reports: AntiEntropyReport[] = [];
+    for (const domain of [...domains].sort()) {
+      const snapshots = await Promise.all(
+        all.map(async (r) => ({ replica: r, records: await this.fullScan(r, domain) })),
+      );
+      const reachable = snapshots.filter((s) => s.records !== undefined);
+      const responses: ReadOutcome[] = reachable.map((s) => ({
+        kind: 'ok',
+        replica: s.replica.name,
+        records: s.records!,
+      }));
+      const { stale } = resolveRead(responses);
+      const divergentKeys = new Set<string>();
+      for (const [replica, lacking] of stale) {
+        for (const rec of lacking) divergentKeys.add(rec.key);
+        await this.repairReplica(domain, replica, lacking);
+      }
+      this.o.observer.onDivergence?.(domain, divergentKeys.size);
+      reports.push({
+        domain,
+        divergent: divergentKeys.size,
+        unreachable: snapshots.filter((s) => s.records === undefined).map((s) => s.replica.name),
+      });
+    }
+    return reports;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.replicas.values()].map((r) => r.close()));
+  }
+
+  private async fullScan(
+    replica: Replica,
+    domain: string,
+  ): Promise<Map<string, VersionedRecord> | undefined> {
+    const out = new Map<string, VersionedRecord>();
+    let afterKey: string | undefined;
+    try {
+      for (;;) {
+        const page = await replica.scan(domain, {
+          limit: PAGE,
+          ...(afterKey === undefined ? {} : { afterKey }),
+        });
+        for (const [k, v] of page) out.set(k, v);
+        if (page.size < PAGE) return out;
+        afterKey = [...page.keys()].pop();
+      }
+    } catch {
+      return undefined;
+    }
+  }
+
+  private targets(): string[] {
+    const eligible = this.health.eligible();
+    // Never ask fewer replicas than a quorum needs because of ejection; probe everyone instead.
+    return eligible.length >= Math.max(this.o.readQuorum, this.o.writeQuorum)
+      ? eligible
+      : [...this.replicas.keys()];
+  }
+
+  private replica(name: string): Replica {
+    const r = this.replicas.get(name);
+    if (r === undefined) throw new Error(`unknown replica ${name}`);
+    return r;
+  }
+
+  private async writeRound(
+    op: 'write' | 'install_fence',
+    send: (r: Replica) => Promise<WriteOutcome>,
+    needed: number,
+  ): Promise<{ decision: WriteDecision; outcomes: readonly WriteOutcome[] }> {
+    return fanOut(
+      this.targets(),
+      (name) => send(this.replica(name)),
+      (outcomes, total) => decideWrite(outcomes, total, needed),
+      (o) => this.recordWriteOutcome(op, o),
+    );
+  }
+
+  private recordWriteOutcome(op: 'write' | 'install_fence', o: WriteOutcome): void {
+    if (o.kind === 'failed') {
+      this.health.recordFailure(o.replica);
+      this.o.observer.onReplicaOutcome?.(
+        op,
+        o.replica,
+        /did not answer/.test(o.reason) ? 'timeout' : 'nack',
+      );
+    } else {
+      this.health.recordSuccess(o.replica);
+      this.o.observer.onReplicaOutcome?.(op, o.replica, o.kind === 'ack' ? 'ack' : 'rejected');
+    }
+  }
+
+  private settleWrite(
+    op: 'write' | 'install_fence',
+    domain: string,
+    token: number,
+    { decision, outcomes }: { decision: WriteDecision; outcomes: readonly WriteOutcome[] },
+  ): { acks: number } {
+    const failures: ReplicaFailure[] = outcomes.flatMap((o) =>
+      o.kind === 'failed' ? [{ replica: o.replica, reason: o.reason }] : [],
+    );
+    switch (decision.kind) {
+      case 'success':
+        return { acks: decision.acks };
+      case 'fenced':
+        this.o.observer.onFencingRejection?.({
+          domain,
+          staleToken: token,
+          installedToken: decision.installed,
+          replica: decision.replica,
+        });
+        throw new FencedError(
+          domain,
+          token,
+          decision.installed,
+          decision.replica,
+          decision.acks > 0,
+        );
+      case 'indeterminate':
+        this.o.observer.onIndeterminate?.(op);
+        throw new IndeterminateWriteError(decision.acks, this.neededFor(op), failures);
+      case 'unavailable':
+      case 'pending':
+        throw new QuorumUnavailableError(
+          op,
+          decision.kind === 'unavailable' ? decision.acks : 0,
+          this.neededFor(op),
+          failures,
+        );
+    }
+  }
+
+  private neededFor(op: 'write' | 'install_fence'): number {
+    return op === 'write'
+      ? this.o.writeQuorum
+      : fenceQuorum(this.replicas.size, this.o.writeQuorum);
+  }
+
+  private async readRound(
+    fetch: (r: Replica) => Promise<Map<string, VersionedRecord>>,
+  ): Promise<readonly ReadOutcome[]> {
+    const { decision, outcomes } = await fanOut<ReadOutcome, ReturnType<typeof decideRead>>(
+      this.targets(),
+      async (name) => {
+        try {
+          return { kind: 'ok', replica: name, records: await fetch(this.replica(name)) };
+        } catch (err) {
+          return { kind: 'failed', replica: name, reason: (err as Error).message };
+        }
+      },
+      (os, total) => decideRead(os, total, this.o.readQuorum),
+      (o) => {
+        if (o.kind === 'ok') this.health.recordSuccess(o.replica);
+        else this.health.recordFailure(o.replica);
+        this.o.observer.onReplicaOutcome?.('read', o.replica, o.kind === 'ok' ? 'ack' : 'timeout');
+      },
+    );
+    if (decision.kind !== 'success') {
+      const failures = outcomes.flatMap((o) =>
+        o.kind === 'failed' ? [{ replica: o.replica, reason: o.reason }] : [],
+      );
+      throw new QuorumUnavailableError(
+        'read',
+        decision.kind === 'unavailable' ? decision.responses : 0,
+        this.o.readQuorum,
+        failures,
+      );
+    }
+    return decision.responses;
+  }
+
+  private async settleRead(
+    domain: string,
+    responses: readonly ReadOutcome[],
+  ): Promise<Map<string, VersionedRecord>> {
+    const { winners, stale, holders } = resolveRead(responses);
+    if (!this.o.writeBack || stale.size === 0) return new Map(winners);
+    if (this.o.consistency === 'linearizable') {
+      // ABD: before returning a value, make sure W replicas hold it, so no later quorum read
+      // can return anything older.
+      const needsWriteBack = [...winners.values()].filter(
+        (w) => (holders.get(w.key) ?? 0) < this.o.writeQuorum,
+      );
+      if (needsWriteBack.length > 0) await this.writeBack(domain, needsWriteBack);
+    } else {
+      for (const [replica, lacking] of stale) void this.repairReplica(domain, replica, lacking);
+    }
+    return new Map(winners);
+  }
+
+  private async writeBack(domain: string, rows: readonly VersionedRecord[]): Promise<void> {
+    const writes = rows.map(toWrite);
+    const { decision, outcomes } = await this.writeRound(
+      'write',
+      (r) => r.repair(domain, writes),
+      this.o.writeQuorum,
+    );
+    if (decision.kind !== 'success') {
+      const failures = outcomes.flatMap((o) =>
+        o.kind === 'failed' ? [{ replica: o.replica, reason: o.reason }] : [],
+      );
+      throw new QuorumUnavailableError(
+        'linearizable read write-back',
+        decision.kind === 'indeterminate' ? decision.acks : 0,
+        this.o.writeQuorum,
+        failures,
+      );
+    }
+    this.o.observer.onRepair?.(domain, rows.length);
+  }
+
+  private async repairReplica(
+    domain: string,
+    replica: string,
+    rows: readonly VersionedRecord[],
+  ): Promise<void> {
+    const outcome = await this.replica(replica).repair(domain, rows.map(toWrite));
+    if (outcome.kind === 'ack') this.o.observer.onRepair?.(domain, rows.length);
+  }
+
+  private async timed<T>(op: 'write' | 'read' | 'install_fence', fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    let outcome = 'ok';
+    try {
+      return await fn();
+    } catch (err) {
+      outcome = (err as { code?: string }).code ?? 'error';
+      throw err;
+    } finally {
+      this.o.observer.onOperation?.(
+        op,
+        this.o.consistency,
+        (performance.now() - start) / 1000,
+        outcome,
+      );
+    }
+  }
+}
+
+function toWrite(r: VersionedRecord): RecordWrite {
+  return { key: r.key, version: r.version, tag: r.tag, value: r.value };
+}

@@ -1,0 +1,379 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { and, asc, eq, gt, inArray, like, sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { VersionedRecord, WriteOutcome } from './quorum-decision.ts';
+import { records, fences } from './schema.ts';
+
+const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
+
+/** A record to write, with the version its writer decided. */
+export interface RecordWrite {
+  readonly key: string;
+  readonly version: { readonly fence: number; readonly seq: number };
+  readonly tag?: string | null;
+  readonly value: unknown;
+}
+
+export interface ReplicaConfig {
+  /** Stable name, used in logs, metrics and errors (e.g. `pg-1`). */
+  readonly name: string;
+  /** Server URL; the database part is replaced by the store's database. */
+  readonly url: string;
+}
+
+export class ReplicaTimeoutError extends Error {
+  constructor(replica: string, ms: number) {
+    super(`replica ${replica} did not answer within ${ms} ms`);
+    this.name = 'ReplicaTimeoutError';
+  }
+}
+
+/** Set when a failure happened before anything reached the server, so nothing can have applied. */
+class NotSentError extends Error {}
+
+type Db = NodePgDatabase<Record<string, never>>;
+
+/**
+ * One PostgreSQL instance. Every operation runs on its own pooled connection under a hard
+ * per-replica timeout; a timed-out connection is destroyed (a paused server would otherwise keep
+ * it busy forever) and the outcome is reported as `unknown`, because the server may still commit.
+ */
+export class Replica {
+  readonly name: string;
+  private readonly pool: pg.Pool;
+  private readonly serverUrl: string;
+  private readonly database: string;
+  private prepared: Promise<void> | undefined;
+  private readonly knownDomains = new Set<string>();
+
+  constructor(
+    config: ReplicaConfig,
+    database: string,
+    private readonly timeoutMs: number,
+    poolSize: number,
+  ) {
+    this.name = config.name;
+    this.database = database;
+    this.serverUrl = config.url;
+    const url = new URL(config.url);
+    url.pathname = `/${database}`;
+    this.pool = new pg.Pool({
+      connectionString: url.toString(),
+      max: poolSize,
+      connectionTimeoutMillis: timeoutMs,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+    });
+    // An idle client whose server died emits here; the next checkout gets a fresh connection.
+    this.pool.on('error', () => {});
+  }
+
+  /** Creates the database and applies migrations once; retried on the next call after a failure. */
+  prepare(): Promise<void> {
+    this.prepared ??= this.createAndMigrate().catch((err: unknown) => {
+      this.prepared = undefined;
+      throw err;
+    });
+    return this.prepared;
+  }
+
+  async write(
+    domain: string,
+    rows: readonly RecordWrite[],
+    token: number,
+    opts: WriteFlags,
+  ): Promise<WriteOutcome> {
+    try {
+      const installed = await this.run(async (db) => {
+        if (opts.fencing) await this.ensureFenceRow(db, domain);
+        return applyRows(db, domain, rows, token, opts);
+      });
+      if (installed !== undefined && installed > token && opts.fencing) {
+        return { kind: 'fenced', replica: this.name, installed };
+      }
+      return { kind: 'ack', replica: this.name };
+    } catch (err) {
+      return this.failure(err);
+    }
+  }
+
+  /** Copies already-decided versions; only ever moves a record forward, never checks the fence. */
+  async repair(domain: string, rows: readonly RecordWrite[]): Promise<WriteOutcome> {
+    return this.write(domain, rows, 0, { fencing: false, insertOnly: false });
+  }
+
+  async installFence(domain: string, token: number): Promise<WriteOutcome> {
+    try {
+      const installed = await this.run(async (db) => {
+        const rows = await db
+          .insert(fences)
+          .values({ domain, token })
+          .onConflictDoUpdate({
+            target: fences.domain,
+            set: { token: sql`greatest(${fences.token}, excluded.token)` },
+          })
+          .returning({ token: fences.token });
+        return rows[0]?.token ?? token;
+      });
+      if (installed > token) return { kind: 'fenced', replica: this.name, installed };
+      this.knownDomains.add(domain);
+      return { kind: 'ack', replica: this.name };
+    } catch (err) {
+      return this.failure(err);
+    }
+  }
+
+  async read(domain: string, keys: readonly string[]): Promise<Map<string, VersionedRecord>> {
+    return this.run(async (db) => {
+      const rows = await db
+        .select()
+        .from(records)
+        .where(and(eq(records.domain, domain), inArray(records.key, [...keys])));
+      return toMap(rows);
+    });
+  }
+
+  async scan(domain: string, filter: ScanFilter): Promise<Map<string, VersionedRecord>> {
+    return this.run(async (db) => {
+      const conditions = [eq(records.domain, domain)];
+      if (filter.tag !== undefined) conditions.push(eq(records.tag, filter.tag));
+      if (filter.keyPrefix !== undefined)
+        conditions.push(like(records.key, `${escapeLike(filter.keyPrefix)}%`));
+      if (filter.afterKey !== undefined) conditions.push(gt(records.key, filter.afterKey));
+      const rows = await db
+        .select()
+        .from(records)
+        .where(and(...conditions))
+        .orderBy(asc(records.key))
+        .limit(filter.limit);
+      return toMap(rows);
+    });
+  }
+
+  async domains(): Promise<string[]> {
+    return this.run(async (db) => {
+      const rows = await db.selectDistinct({ domain: records.domain }).from(records);
+      return rows.map((r) => r.domain);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async createAndMigrate(): Promise<void> {
+    await this.withTimeout(
+      ensureDatabase(this.serverUrl, this.database, this.timeoutMs),
+      this.timeoutMs * 10,
+    );
+    const client = await this.pool.connect();
+    guardClient(client);
+    try {
+      // Several processes may open the same store at once; migrations run one at a time.
+      await client.query('select pg_advisory_lock(7411230)');
+      try {
+        await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+      } finally {
+        await client.query('select pg_advisory_unlock(7411230)');
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async ensureFenceRow(db: Db, domain: string): Promise<void> {
+    if (this.knownDomains.has(domain)) return;
+    await db.insert(fences).values({ domain, token: 0 }).onConflictDoNothing();
+    this.knownDomains.add(domain);
+  }
+
+  private async run<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    try {
+      await this.prepare();
+    } catch (err) {
+      throw new NotSentError(`prepare ${this.name} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw new NotSentError(`connect to ${this.name} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    guardClient(client);
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new ReplicaTimeoutError(this.name, this.timeoutMs));
+      }, this.timeoutMs);
+    });
+    const work = fn(drizzle(client));
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+      // A connection whose query timed out is destroyed, not reused.
+      client.release(timedOut ? new Error('replica timeout') : undefined);
+      if (timedOut) work.catch(() => {});
+    }
+  }
+
+  private async withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new ReplicaTimeoutError(this.name, ms)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failure(err: unknown): WriteOutcome {
+    const reason = describeError(err);
+    const applied = err instanceof NotSentError || isConnectError(err) ? 'no' : 'unknown';
+    return { kind: 'failed', replica: this.name, reason, applied };
+  }
+}
+
+export interface WriteFlags {
+  readonly fencing: boolean;
+  readonly insertOnly: boolean;
+}
+
+export interface ScanFilter {
+  readonly tag?: string;
+  readonly keyPrefix?: string;
+  readonly afterKey?: string;
+  readonly limit: number;
+}
+
+/**
+ * One statement, so one implicit transaction: lock the domain's fence row (FOR SHARE waits for a
+ * concurrent installation and then sees its token), apply only if the token is at least the
+ * installed fence, and only move each record to a newer version. Returns the installed fence.
+ */
+async function applyRows(
+  db: Db,
+  domain: string,
+  rows: readonly RecordWrite[],
+  token: number,
+  opts: WriteFlags,
+): Promise<number | undefined> {
+  const keys = rows.map((r) => r.key);
+  const fenceCol = rows.map((r) => r.version.fence);
+  const seqs = rows.map((r) => r.version.seq);
+  const tags = rows.map((r) => r.tag ?? null);
+  const values = rows.map((r) => JSON.stringify(r.value));
+  const guard = opts.fencing
+    ? sql`where coalesce((select token from fence), 0) <= ${token}`
+    : sql``;
+  const onConflict = opts.insertOnly
+    ? sql`on conflict (domain, key) do nothing`
+    : sql`on conflict (domain, key) do update
+          set fence = excluded.fence, seq = excluded.seq, tag = excluded.tag,
+              value = excluded.value, updated_at = excluded.updated_at
+          where (seamline_records.fence, seamline_records.seq) < (excluded.fence, excluded.seq)`;
+  const result = await db.execute<{ installed: string | null }>(sql`
+    with fence as (
+      select token from seamline_fences where domain = ${domain} for share
+    ), ins as (
+      insert into seamline_records (domain, key, fence, seq, tag, value, updated_at)
+      select ${domain}, u.key, u.fence, u.seq, u.tag, u.value, now()
+      from unnest(${sql.param(keys)}::text[], ${sql.param(fenceCol)}::bigint[], ${sql.param(seqs)}::bigint[], ${sql.param(tags)}::text[], ${sql.param(values)}::jsonb[])
+        as u(key, fence, seq, tag, value)
+      ${guard}
+      ${onConflict}
+      returning 1
+    )
+    select (select token from fence)::text as installed, (select count(*) from ins) as applied`);
+  const installed = result.rows[0]?.installed;
+  return installed === null || installed === undefined ? undefined : Number(installed);
+}
+
+async function ensureDatabase(
+  serverUrl: string,
+  database: string,
+  timeoutMs: number,
+): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: timeoutMs });
+  admin.on('error', () => {});
+  await admin.connect();
+  try {
+    const found = await admin.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) {
+      try {
+        await admin.query(`create database ${pg.escapeIdentifier(database)}`);
+      } catch (err) {
+        // Another process created it first.
+        const code = (err as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw err;
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+const guarded = new WeakSet<pg.PoolClient>();
+
+/**
+ * A server that dies or is killed sends a FATAL notice to every connection; on a connection that
+ * is checked out or already discarded after a timeout, nobody else listens, and an unhandled
+ * 'error' event would take the whole process down. The failure reaches us through the query.
+ */
+function guardClient(client: pg.PoolClient): void {
+  if (guarded.has(client)) return;
+  guarded.add(client);
+  client.on('error', () => {});
+}
+
+function toMap(
+  rows: readonly { key: string; fence: number; seq: number; tag: string | null; value: unknown }[],
+): Map<string, VersionedRecord> {
+  const map = new Map<string, VersionedRecord>();
+  for (const r of rows) {
+    map.set(r.key, {
+      key: r.key,
+      version: { fence: Number(r.fence), seq: Number(r.seq) },
+      tag: r.tag,
+      value: r.value,
+    });
+  }
+  return map;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The innermost cause is the useful part: drizzle wraps the driver's error with the whole query. */
+function describeError(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}
+
+function isConnectError(err: unknown): boolean {
+  let e: unknown = err;
+  while (
+    e instanceof Error &&
+    e.cause instanceof Error &&
+    (e as { code?: string }).code === undefined
+  )
+    e = e.cause;
+  const code = (e as { code?: string } | undefined)?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '57P03';
+}
