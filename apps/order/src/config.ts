@@ -54,6 +54,8 @@ const schema = z.object({
   SEAMLINE_RETRY_MIN_PER_SEC: z.coerce.number().min(0).default(10),
   SEAMLINE_RETRY_TTL_MS: z.coerce.number().int().positive().default(10_000),
   SEAMLINE_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(512),
+  SEAMLINE_MAX_OPEN_SAGAS: z.coerce.number().int().positive().default(1000),
+  SEAMLINE_MAX_STORE_BACKLOG: z.coerce.number().int().positive().default(40),
   SEAMLINE_UNSAFE_NO_FENCING: z.enum(['on', 'off']).default('off'),
   SEAMLINE_CHAOS_STALL: z.enum(['off', 'create', 'transition', 'any']).default('off'),
 });
@@ -96,6 +98,17 @@ export interface OrderConfig {
   /** HTTP requests served at once before the edge sheds with 429. */
   readonly maxInFlight: number;
   /**
+   * SEAMLINE_MAX_OPEN_SAGAS: the leader answers new orders with 429 while it drives this many
+   * unfinished sagas, so an arrival rate above capacity is refused at the door instead of piling
+   * up sagas that then miss their deadlines. @default 1000
+   */
+  readonly maxOpenSagas: number;
+  /**
+   * SEAMLINE_MAX_STORE_BACKLOG: new orders get 429 while this many store operations queue for a
+   * connection on the write quorum (QuorumStore.backlog). @default 40
+   */
+  readonly maxStoreBacklog: number;
+  /**
    * SEAMLINE_UNSAFE_NO_FENCING=on: TEST SWITCH, the replicas stop checking the fencing token,
    * only to show the paused-leader scenario fail without it. @default false
    */
@@ -135,6 +148,8 @@ export function readOrderConfig(env: NodeJS.ProcessEnv): OrderConfig {
     logLevel: e.SEAMLINE_LOG_LEVEL,
     otlpUrl: e.SEAMLINE_OTLP_URL,
     maxInFlight: e.SEAMLINE_MAX_IN_FLIGHT,
+    maxOpenSagas: e.SEAMLINE_MAX_OPEN_SAGAS,
+    maxStoreBacklog: e.SEAMLINE_MAX_STORE_BACKLOG,
     unsafeNoFencing: e.SEAMLINE_UNSAFE_NO_FENCING === 'on',
     chaosStall: e.SEAMLINE_CHAOS_STALL,
     retryBudgetEnabled: e.SEAMLINE_RETRY_BUDGET === 'on',

@@ -234,16 +234,31 @@ export async function createOrderApp(
   // Errors raised before or outside a handler (malformed JSON, body too large, unknown route).
   app.useGlobalFilters(new ProblemFilter());
   // Overload at the edge: shed with 429 instead of queueing without bound.
+  // New orders are also refused while the pipeline behind the edge is saturated: the leader
+  // already drives maxOpenSagas unfinished sagas, or store operations queue on the write quorum.
+  // Reads are not refused for that: they add no saga.
   let inFlight = 0;
+  const saturated = (req: { method: string; url: string }): string | undefined => {
+    if (req.method !== 'POST' || !req.url.startsWith('/orders')) return undefined;
+    if (orchestrator.openCount >= config.maxOpenSagas)
+      return `${orchestrator.openCount} sagas are still running`;
+    const backlog = store.backlog();
+    if (backlog >= config.maxStoreBacklog) return `${backlog} store operations are queued`;
+    return undefined;
+  };
   fastify.addHook('onRequest', async (req, reply) => {
-    if (inFlight >= config.maxInFlight && req.url.startsWith('/orders')) {
+    const busy =
+      inFlight >= config.maxInFlight && req.url.startsWith('/orders')
+        ? `${inFlight} requests are being served`
+        : saturated(req);
+    if (busy !== undefined) {
       metrics.httpShed.inc();
       await sendProblem(
         reply,
         new ProblemError(
           429,
           'Too many requests',
-          'the order API is at capacity; retry after the indicated time',
+          `the order API is at capacity (${busy}); retry after the indicated time`,
           [],
           { 'Retry-After': '1' },
         ),

@@ -71,7 +71,7 @@ export class OrderService {
         const answer = replay(placed.response, print);
         // A predecessor's partial create can be replayed although no leader drives it.
         if (placed.saga !== undefined && !isTerminal(placed.saga.status))
-          await this.orchestrator.adopt(orderId);
+          await this.orchestrator.adopt(orderId, placed.saga);
         return answer;
       }
       if (placed.saga !== undefined && !sameOrder(placed.saga, body)) throw reusedKey();

@@ -223,6 +223,16 @@ export class QuorumStore {
     }
   }
 
+  /**
+   * How many operations queue ahead of a new write on its quorum: the W-th shortest connection
+   * queue among the replicas (a write completes when its W fastest replicas ack). Zero while the
+   * pools keep up; a growing value means the store is saturated and callers should shed work.
+   */
+  backlog(): number {
+    const queues = [...this.replicas.values()].map((r) => r.waiting).sort((a, b) => a - b);
+    return queues[Math.min(this.o.writeQuorum, queues.length) - 1] ?? 0;
+  }
+
   private targets(): string[] {
     const eligible = this.health.eligible();
     // Never ask fewer replicas than a quorum needs because of ejection; probe everyone instead.

@@ -72,6 +72,11 @@ export class Replica {
     this.pool.on('error', () => {});
   }
 
+  /** Operations waiting for a connection of this replica's pool (all connections busy). */
+  get waiting(): number {
+    return this.pool.waitingCount;
+  }
+
   /** Creates the database and applies migrations once; retried on the next call after a failure. */
   prepare(): Promise<void> {
     this.prepared ??= this.createAndMigrate().catch((err: unknown) => {

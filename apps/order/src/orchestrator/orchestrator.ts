@@ -117,6 +117,11 @@ export class Orchestrator {
     return this.token;
   }
 
+  /** Sagas this leader drives that are not terminal yet (0 on a follower). */
+  get openCount(): number {
+    return this.open.size;
+  }
+
   /** Takes over as leader with `token`: fence first, then reload and drive every open saga. */
   async lead(
     token: number,
@@ -133,17 +138,21 @@ export class Orchestrator {
     this.replies = await this.deps.bus.consumeReplies('order', (m) => this.handleReply(m));
     this.ticker = setInterval(() => void this.tick(), this.o.tickMs);
     this.sweeper = setInterval(() => void this.sweep(), this.o.orphanSweepMs);
-    // A predecessor may have died between persisting and sending: resend everything outstanding.
-    // A failure here (fenced, store unavailable) must not escape as an unhandled rejection and
-    // take the process down: the saga stays open and the ticker re-drives it.
-    for (const saga of sagas) {
-      this.drive(saga.orderId, (s) => onRedrive(s, this.deps.clock(), 0)).catch((err: unknown) =>
-        this.deps.log.warn(
-          { sagaId: saga.orderId, err: String(err) },
-          'takeover re-drive failed; will retry',
+    // A predecessor may have died between persisting and sending: resend everything outstanding,
+    // with the re-drive's bounded concurrency (thousands of open sagas written at once would queue
+    // on the replicas' pools, time out and turn a takeover under load into churn). A failure here
+    // (fenced, store unavailable) must not escape as an unhandled rejection and take the process
+    // down: the saga stays open and the ticker re-drives it.
+    void this.eachBounded(
+      sagas.map((s) => s.orderId),
+      (id) =>
+        this.drive(id, (s) => onRedrive(s, this.deps.clock(), 0)).catch((err: unknown) =>
+          this.deps.log.warn(
+            { sagaId: id, err: String(err) },
+            'takeover re-drive failed; will retry',
+          ),
         ),
-      );
-    }
+    );
     this.updateGauges();
   }
 
@@ -208,13 +217,15 @@ export class Orchestrator {
    * miss it while a client's retry still finds its response; replaying that response without
    * driving the order would accept an order nobody finishes.
    */
-  async adopt(orderId: string): Promise<boolean> {
+  async adopt(orderId: string, seen?: Saga): Promise<boolean> {
     let adopted = false;
     await this.locks.run(orderId, async () => {
       if (this.token === undefined || this.open.has(orderId)) return;
       // Read again under the saga's lock: the leader is the record's only writer, so this quorum
-      // read is current (a snapshot taken earlier may predate the saga's completion).
-      const saga = await this.deps.records.loadSaga(orderId);
+      // read is current (a snapshot taken earlier may predate the saga's completion). A partial
+      // create that the caller saw on one replica may be missing from this read's responders:
+      // then the caller's copy is adopted, and persisting it below puts it on W replicas.
+      const saga = (await this.deps.records.loadSaga(orderId)) ?? seen;
       if (saga === undefined || isTerminal(saga.status) || this.token === undefined) return;
       this.open.set(orderId, saga);
       adopted = true;
@@ -261,25 +272,31 @@ export class Orchestrator {
     this.ticking = true;
     try {
       const now = this.deps.clock();
-      const due = [...this.open.keys()];
-      const worker = async (): Promise<void> => {
-        for (let id = due.shift(); id !== undefined; id = due.shift()) {
-          if (this.token === undefined) return;
-          if (this.locks.isLocked(id)) continue;
-          // A saga whose last retry was shed waits out its backoff before the next resend; its
-          // deadline and queued compensations are still handled on time.
-          const backingOff = (this.notBefore.get(id)?.at ?? 0) > now;
-          const after = backingOff ? Number.POSITIVE_INFINITY : this.o.redriveAfterMs;
-          await this.drive(id, (s) => onRedrive(s, now, after)).catch((err: unknown) =>
-            this.deps.log.warn({ sagaId: id, err: String(err) }, 're-drive failed; will retry'),
-          );
-        }
-      };
-      await Promise.all(Array.from({ length: this.o.redriveConcurrency }, worker));
+      await this.eachBounded([...this.open.keys()], async (id) => {
+        if (this.locks.isLocked(id)) return;
+        // A saga whose last retry was shed waits out its backoff before the next resend; its
+        // deadline and queued compensations are still handled on time.
+        const backingOff = (this.notBefore.get(id)?.at ?? 0) > now;
+        const after = backingOff ? Number.POSITIVE_INFINITY : this.o.redriveAfterMs;
+        await this.drive(id, (s) => onRedrive(s, now, after)).catch((err: unknown) =>
+          this.deps.log.warn({ sagaId: id, err: String(err) }, 're-drive failed; will retry'),
+        );
+      });
       this.updateGauges();
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Runs `each` over `ids`, at most `redriveConcurrency` at a time, while this replica leads. */
+  private async eachBounded(ids: string[], each: (id: string) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length && this.token !== undefined) await each(ids[next++]!);
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(this.o.redriveConcurrency, ids.length) }, worker),
+    );
   }
 
   /**

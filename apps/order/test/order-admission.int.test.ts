@@ -1,0 +1,63 @@
+/**
+ * Admission at the edge: with no payment or inventory service running, every accepted saga stays
+ * open, so the leader reaches SEAMLINE_MAX_OPEN_SAGAS and must refuse further orders with 429
+ * problem+json and Retry-After (not accept them to miss their deadlines later), through a
+ * follower too, while reads keep answering.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderApp } from '../src/create-order-app.ts';
+import type { Isolation } from './order-harness.ts';
+import {
+  dropIsolation,
+  isolation,
+  leaderOf,
+  postOrder,
+  startOrderReplicas,
+} from './order-harness.ts';
+
+const order = (n: number) => ({
+  customerId: `cust-${n}`,
+  items: [{ sku: 'sku-1', qty: 1, unitPriceCents: 100 }],
+  currency: 'USD',
+});
+let iso: Isolation;
+let apps: OrderApp[];
+
+beforeAll(async () => {
+  iso = isolation();
+  apps = await startOrderReplicas(iso, 2, { SEAMLINE_MAX_OPEN_SAGAS: '3' }, {}, 3950);
+});
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()));
+  await dropIsolation(iso, [`order_${iso.suffix}`]);
+});
+
+describe('admission of new orders', () => {
+  it('answers 429 with Retry-After once the leader drives SEAMLINE_MAX_OPEN_SAGAS open sagas', async () => {
+    const leader = leaderOf(apps);
+    const follower = apps.find((a) => a !== leader)!;
+    const accepted: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const res = await postOrder(leader.url, `admit-${i}`, order(i));
+      expect(res.status).toBe(202);
+      accepted.push(String(res.json?.orderId));
+    }
+    expect(leader.orchestrator.openCount).toBe(3);
+
+    for (const base of [leader.url, follower.url]) {
+      const refused = await postOrder(base, 'admit-4', order(4));
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(String(refused.json?.detail)).toMatch(/3 sagas are still running/);
+    }
+    // Nothing was created for the refused key, and reads still answer.
+    expect((await fetch(`${leader.url}/orders?limit=10`)).status).toBe(200);
+    const listed = (await (await fetch(`${leader.url}/orders?limit=10`)).json()) as {
+      orders: { orderId: string }[];
+    };
+    expect(listed.orders.map((o) => o.orderId).sort()).toEqual([...accepted].sort());
+    const got = await fetch(`${follower.url}/orders/${accepted[0]}`);
+    expect(got.status).toBe(200);
+  });
+});
