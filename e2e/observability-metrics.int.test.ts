@@ -69,6 +69,7 @@ describe('seam metrics move with their seams (every command delivered three time
   let p: Pipeline;
   let before: Scrapes;
   let after: Scrapes;
+  let okOrder: string;
   const leaderName = () => replicaOf(p, p.leader.url);
 
   beforeAll(async () => {
@@ -81,6 +82,7 @@ describe('seam metrics move with their seams (every command delivered three time
     ]);
     const done = await Promise.all(placed.map((r) => p.settled(String(r.json.orderId))));
     expect(done.map((o) => o.status)).toEqual(['COMPLETED', 'CANCELLED']);
+    okOrder = String(placed[0].json.orderId);
     after = await scrapeAll(p);
   });
   afterAll(async () => {
@@ -95,9 +97,43 @@ describe('seam metrics move with their seams (every command delivered three time
     expect(hits('inventory', 'release')).toBe(1 * 2);
     expect(hits('payment', 'charge')).toBe(2 * 2);
     expect(hits('payment', 'refund')).toBe(0);
+    // Every run of the handler is an arrival: the first, then two as redeliveries.
+    const arrivals = (svc: Service, operation: string, cause: string) =>
+      moved(before[svc]!, after[svc]!, M.effectArrivals, { service: svc, operation, cause });
+    for (const [svc, operation, effects] of [
+      ['inventory', 'reserve', 2],
+      ['inventory', 'release', 1],
+      ['payment', 'charge', 2],
+      ['payment', 'refund', 0],
+    ] as const) {
+      expect(arrivals(svc, operation, 'first'), `${svc} ${operation}`).toBe(effects);
+      expect(arrivals(svc, operation, 'redelivery'), `${svc} ${operation}`).toBe(effects * 2);
+      expect(arrivals(svc, operation, 'resend'), `${svc} ${operation}`).toBe(0);
+    }
     for (const svc of ['payment', 'inventory'] as const) {
       expect(after[svc]!.families.has(M.duplicateEffects), svc).toBe(true);
       expect(value(after[svc]!, M.duplicateEffects)).toBe(0);
+    }
+  });
+
+  it("joins one order's attempts per layer: one request, one send per step, three arrivals each", async () => {
+    const get = async (url: string) => {
+      const res = await fetch(url);
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    // The saga is over, so no replica drives it; the leader still remembers the client's request.
+    expect(await get(`${p.leader.url}/admin/attempts/${okOrder}`)).toEqual({
+      status: 200,
+      json: { orderId: okOrder, leader: true, client: { requests: 1 }, orchestrator: null },
+    });
+    for (const [url, key] of [
+      [p.inventory.url, `${okOrder}:reserve:reserve`],
+      [p.payment.url, `${okOrder}:charge:charge`],
+    ] as const) {
+      expect(await get(`${url}/ops/attempts/${encodeURIComponent(key)}`)).toEqual({
+        status: 200,
+        json: { key, total: 3, byCause: { first: 1, resend: 0, redelivery: 2 }, maxSend: 1 },
+      });
     }
   });
 
@@ -124,10 +160,13 @@ describe('seam metrics move with their seams (every command delivered three time
       }),
     ).toBe(1);
     expect(moved(before[l]!, after[l]!, `${M.sagaDuration}_count`)).toBe(2);
-    // reserve, charge (x2) and release each settled once, in one attempt.
-    expect(moved(before[l]!, after[l]!, `${M.effectAttempts}_count`)).toBeGreaterThanOrEqual(4);
-    expect(moved(before[l]!, after[l]!, `${M.effectAttempts}_bucket`, { le: '1' })).toBe(
-      moved(before[l]!, after[l]!, `${M.effectAttempts}_count`),
+    // reserve, charge (x2) and release each settled once, in one send.
+    const sends = { layer: 'orchestrator' };
+    expect(moved(before[l]!, after[l]!, `${M.effectAttempts}_count`, sends)).toBeGreaterThanOrEqual(
+      4,
+    );
+    expect(moved(before[l]!, after[l]!, `${M.effectAttempts}_bucket`, { ...sends, le: '1' })).toBe(
+      moved(before[l]!, after[l]!, `${M.effectAttempts}_count`, sends),
     );
     expect(value(after[l]!, M.sagasStuck)).toBe(0);
   });
@@ -347,9 +386,10 @@ describe('seam metrics of a degraded pipeline (one Postgres replica down, a tigh
     expect(failed).toBeGreaterThan(0);
     expect(moved(b, a, M.retriesAttempted)).toBeGreaterThan(0);
     expect(moved(b, a, M.retriesShed)).toBeGreaterThan(0);
-    // Re-sent commands: some effect took more than one attempt, and the receivers deduplicated.
-    expect(moved(b, a, `${M.effectAttempts}_count`)).toBeGreaterThan(
-      moved(b, a, `${M.effectAttempts}_bucket`, { le: '1' }),
+    // Re-sent commands: some effect took more than one send, and the receivers deduplicated.
+    const sends = { layer: 'orchestrator' };
+    expect(moved(b, a, `${M.effectAttempts}_count`, sends)).toBeGreaterThan(
+      moved(b, a, `${M.effectAttempts}_bucket`, { ...sends, le: '1' }),
     );
     const hits = value(await scrape(p.payment.url), M.dedupHits);
     expect(hits + value(await scrape(p.inventory.url), M.dedupHits)).toBeGreaterThan(0);

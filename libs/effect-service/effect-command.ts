@@ -6,7 +6,9 @@ import { FencedError } from '@seamline/quorum-store';
 import type { EffectServiceRuntime } from './effect-runtime.ts';
 
 /**
- * Runs one bus command's effect for a handler and answers with its result. Every line is bound
+ * Runs one bus command's effect for a handler and answers with its result. Every arrival is
+ * counted first, per effect key and cause, whatever happens next (a replay from the idempotency
+ * store, a failure): it is what the layers above really sent here. Every line is bound
  * to the saga step and the writer's token; a failed write first goes to `onWriteError` (a
  * FencedError stops the writer), then keeps its `code` and `retryable` flag on the way out,
  * except that a fenced write is redelivered (`FENCED`, retryable) so the successor answers it.
@@ -17,6 +19,7 @@ export async function runEffectCommand<R>(
   operation: string,
   run: () => Promise<EffectOutcome<R>>,
 ): Promise<R> {
+  rt.arrivals.arrived(cmd, operation);
   const log = bindSagaContext(rt.log, {
     sagaId: cmd.sagaId,
     step: cmd.step,

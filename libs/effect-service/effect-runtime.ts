@@ -1,5 +1,6 @@
 import type { FencedEffectWriter } from '@seamline/idempotency';
 import type { Logger, SeamlineMetrics } from '@seamline/observability';
+import type { EffectArrivals } from './effect-arrivals.ts';
 
 /** What `POST /admin/seed` answers: records it created and records it found already there. */
 export interface SeedReport {
@@ -18,6 +19,8 @@ export interface EffectServiceRuntime<E> {
   readonly writer: FencedEffectWriter;
   readonly metrics: SeamlineMetrics;
   readonly log: Logger;
+  /** Arrivals per effect key at this service's handlers (the downstream layer of attempts). */
+  readonly arrivals: EffectArrivals;
   /** True once this process is the domain's writer and consumes its commands. */
   isReady(): boolean;
   /** Every error escaping a write goes here first: a FencedError stops the process. */

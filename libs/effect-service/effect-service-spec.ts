@@ -38,6 +38,11 @@ export interface EffectServiceOptions {
   readonly logDestination?: DestinationStream;
   /** Interval of the consumer-lag poll. @default 5000 */
   readonly lagPollMs?: number;
+  /**
+   * How often effect keys idle past `attemptTtlMs` are forgotten and observed; bounds how late
+   * a key's `seamline_effect_attempts{layer="downstream"}` sample comes. @default 5000
+   */
+  readonly attemptSweepMs?: number;
 }
 
 /** A started effect service. */

@@ -18,6 +18,8 @@ import {
   busMetricsObserver,
   createLogger,
   createMetrics,
+  effectArrivalsObserver,
+  effectAttemptsObserver,
   electionMetricsObserver,
   idempotencyMetricsObserver,
   quorumMetricsObserver,
@@ -25,6 +27,7 @@ import {
   traceMessageHandlers,
 } from '@seamline/observability';
 import { QuorumStore } from '@seamline/quorum-store';
+import { EffectArrivals } from './effect-arrivals.ts';
 import type { EffectServiceRuntime } from './effect-runtime.ts';
 import type {
   EffectService,
@@ -82,6 +85,7 @@ export async function startEffectService<E, S>(
     election?: LeaderElection;
     nc?: NatsConnection;
     lagTimer?: NodeJS.Timeout;
+    attemptTimer?: NodeJS.Timeout;
   } = {};
   let closing: Promise<void> | undefined;
   // Order matters: stop consuming and let in-flight handlers finish while the lease is still
@@ -89,6 +93,7 @@ export async function startEffectService<E, S>(
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(parts.lagTimer);
+      clearInterval(parts.attemptTimer);
       const steps: [string, (() => Promise<unknown>) | undefined][] = [
         ['http and bus', parts.app && (() => parts.app!.close())],
         ['election', parts.election && (() => parts.election!.stop())],
@@ -111,12 +116,22 @@ export async function startEffectService<E, S>(
     closing: () => closing !== undefined,
     ...(options.onFatal === undefined ? {} : { onFatal: options.onFatal }),
   });
+  // `payment.charge` -> `charge`: the operation label runEffectCommand is given.
+  const operations = Object.keys(spec.commands).map((p) => p.slice(p.indexOf('.') + 1));
+  const arrivals = new EffectArrivals({
+    observer: {
+      ...effectArrivalsObserver(metrics, service, operations),
+      ...effectAttemptsObserver(metrics, 'downstream'),
+    },
+    counter: { ttlMs: config.attemptTtlMs },
+  });
   const runtime: EffectServiceRuntime<E> = {
     service,
     effects,
     writer,
     metrics,
     log,
+    arrivals,
     isReady: () => duty.isReady(),
     onWriteError: (err) => duty.onWriteError(err),
     seed: async (body) => {
@@ -185,6 +200,9 @@ export async function startEffectService<E, S>(
         .catch(() => undefined);
     }, options.lagPollMs ?? 5000);
     parts.lagTimer.unref();
+    // An idle service records nothing, so its keys would never expire lazily: sweep them.
+    parts.attemptTimer = setInterval(() => arrivals.sweep(), options.attemptSweepMs ?? 5000);
+    parts.attemptTimer.unref();
 
     return {
       app,

@@ -33,6 +33,7 @@ describe('loadEffectServiceConfig', () => {
       readQuorum: 2,
       natsReplicas: 3,
       duplicateDelivery: 1,
+      attemptTtlMs: 60_000,
       busPrefix: 'SEAMLINE',
       electionBucket: 'seamline-election',
       logLevel: 'info',
@@ -53,6 +54,7 @@ describe('loadEffectServiceConfig', () => {
         SEAMLINE_CONSISTENCY: 'linearizable',
         SEAMLINE_WRITE_QUORUM: '3',
         SEAMLINE_DUPLICATE_DELIVERY: '3',
+        SEAMLINE_ATTEMPT_TTL_MS: '5000',
         SEAMLINE_CHAOS: 'on',
         SEAMLINE_CHAOS_SEED: '17',
       },
@@ -66,6 +68,7 @@ describe('loadEffectServiceConfig', () => {
       consistency: 'linearizable',
       writeQuorum: 3,
       duplicateDelivery: 3,
+      attemptTtlMs: 5000,
       chaos: true,
       chaosSeed: 17,
     });
@@ -84,6 +87,7 @@ describe('loadEffectServiceConfig', () => {
     [{ SEAMLINE_REPLICA_ID: 'a b' }, 'SEAMLINE_REPLICA_ID'],
     [{ SEAMLINE_DB: 'Bad-Name' }, 'SEAMLINE_DB'],
     [{ SEAMLINE_DUPLICATE_DELIVERY: '0' }, 'SEAMLINE_DUPLICATE_DELIVERY'],
+    [{ SEAMLINE_ATTEMPT_TTL_MS: '0' }, 'SEAMLINE_ATTEMPT_TTL_MS'],
     [{ SEAMLINE_CHAOS: 'yes' }, 'SEAMLINE_CHAOS'],
     [{ SEAMLINE_OTLP_URL: 'not a url' }, 'SEAMLINE_OTLP_URL'],
   ])('names the bad variable (%o)', (override, name) => {

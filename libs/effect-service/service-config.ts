@@ -32,6 +32,13 @@ export interface EffectServiceConfig {
   readonly natsReplicas: number;
   /** SEAMLINE_DUPLICATE_DELIVERY: TEST SWITCH, handler runs per delivery. @default 1 */
   readonly duplicateDelivery: number;
+  /**
+   * SEAMLINE_ATTEMPT_TTL_MS: an effect key with no arrival for this long is forgotten, and its
+   * arrival count observed as one `seamline_effect_attempts{layer="downstream"}` sample. Longer
+   * than the orchestrator's re-drive and the bus's redelivery backoff, so a key's repeats land
+   * in one sample. @default 60000
+   */
+  readonly attemptTtlMs: number;
   /** SEAMLINE_BUS_PREFIX: stream prefix (upper case) and subject prefix (lower case). @default SEAMLINE */
   readonly busPrefix: string;
   /** SEAMLINE_ELECTION_BUCKET. @default seamline-election */
@@ -97,6 +104,7 @@ function environmentSchema(d: EffectServiceDefaults) {
     SEAMLINE_READ_QUORUM: int(1, 9).default(2),
     SEAMLINE_NATS_REPLICAS: int(1, 5).optional(),
     SEAMLINE_DUPLICATE_DELIVERY: int(1, 100).default(1),
+    SEAMLINE_ATTEMPT_TTL_MS: int(1, 86_400_000).default(60_000),
     SEAMLINE_BUS_PREFIX: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/)
@@ -150,6 +158,7 @@ export function loadEffectServiceConfig(
     readQuorum: e.SEAMLINE_READ_QUORUM,
     natsReplicas: e.SEAMLINE_NATS_REPLICAS ?? Math.min(3, e.SEAMLINE_NATS_URLS.length),
     duplicateDelivery: e.SEAMLINE_DUPLICATE_DELIVERY,
+    attemptTtlMs: e.SEAMLINE_ATTEMPT_TTL_MS,
     busPrefix: e.SEAMLINE_BUS_PREFIX,
     electionBucket: e.SEAMLINE_ELECTION_BUCKET,
     logLevel: e.SEAMLINE_LOG_LEVEL,

@@ -5,7 +5,9 @@
 export {
   ACK_OUTCOMES,
   ALL_METRIC_NAMES,
+  ARRIVAL_CAUSES,
   CONSISTENCY_MODES,
+  EFFECT_LAYERS,
   HISTOGRAM_METRIC_NAMES,
   METRIC_NAMES,
   QUORUM_OPS,
@@ -15,7 +17,9 @@ export {
 } from './metric-names.ts';
 export type {
   AckOutcome,
+  ArrivalCause,
   ConsistencyMode,
+  EffectLayer,
   MetricKey,
   MetricName,
   QuorumOp,
@@ -52,6 +56,8 @@ export { traceMessageHandlers, tracedBusClient } from './traced-bus.ts';
 export type { MessageHandlerRegistry, TraceableBusClient } from './traced-bus.ts';
 export {
   busMetricsObserver,
+  effectArrivalsObserver,
+  effectAttemptsObserver,
   electionMetricsObserver,
   idempotencyMetricsObserver,
   quorumMetricsObserver,

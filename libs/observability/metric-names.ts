@@ -27,6 +27,7 @@ export const METRIC_NAMES = {
   retriesAttempted: 'seamline_retries_attempted_total',
   retriesShed: 'seamline_retries_shed_total',
   effectAttempts: 'seamline_effect_attempts',
+  effectArrivals: 'seamline_effect_arrivals_total',
   // Idempotency
   dedupHits: 'seamline_dedup_hits_total',
   duplicateEffects: 'seamline_duplicate_effects_total',
@@ -89,8 +90,23 @@ export type ConsistencyMode = 'quorum' | 'linearizable' | 'eventual';
 export type AckOutcome = 'ack' | 'nack' | 'timeout' | 'rejected';
 /** `outcome` label of `seamline_saga_outcomes_total`. */
 export type SagaOutcome = 'completed' | 'cancelled';
+/**
+ * `layer` label of `seamline_effect_attempts`: where one logical effect's attempts were
+ * counted. `client`: POST /orders requests per Idempotency-Key at the order edge;
+ * `orchestrator`: sends per saga step; `downstream`: arrivals at the receiving handler per
+ * effect key (the realized product of re-sends and redeliveries).
+ */
+export type EffectLayer = 'client' | 'orchestrator' | 'downstream';
+/**
+ * `cause` label of `seamline_effect_arrivals_total`: why a command reached its handler.
+ * `first`: first send, first delivery; `resend`: an orchestrator re-send (attempt > 1), first
+ * delivery of it; `redelivery`: the bus delivered the same send again (delivery count > 1).
+ */
+export type ArrivalCause = 'first' | 'resend' | 'redelivery';
 
 export const QUORUM_OPS: readonly QuorumOp[] = ['write', 'read', 'install_fence'];
 export const CONSISTENCY_MODES: readonly ConsistencyMode[] = ['quorum', 'linearizable', 'eventual'];
 export const ACK_OUTCOMES: readonly AckOutcome[] = ['ack', 'nack', 'timeout', 'rejected'];
 export const SAGA_OUTCOMES: readonly SagaOutcome[] = ['completed', 'cancelled'];
+export const EFFECT_LAYERS: readonly EffectLayer[] = ['client', 'orchestrator', 'downstream'];
+export const ARRIVAL_CAUSES: readonly ArrivalCause[] = ['first', 'resend', 'redelivery'];

@@ -8,6 +8,8 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {
   ALL_METRIC_NAMES,
+  ARRIVAL_CAUSES,
+  EFFECT_LAYERS,
   HISTOGRAM_METRIC_NAMES,
   METRIC_NAMES,
   baseMetricName,
@@ -67,6 +69,8 @@ describe('createMetrics', () => {
     m.sagaOutcomes.inc({ outcome: 'cancelled', reason: 'payment_declined' });
     m.httpRequests.inc({ route: '/orders', status: '202' });
     m.leaderTerm.set(42);
+    m.effectAttempts.observe({ layer: 'client' }, 3);
+    m.effectArrivals.inc({ service: 'payment', operation: 'charge', cause: 'redelivery' });
     const text = await m.render();
     expect(text).toContain('seamline_consumer_lag_messages{consumer="payment-commands"} 7');
     expect(text).toContain(
@@ -83,6 +87,16 @@ describe('createMetrics', () => {
     );
     expect(text).toContain('seamline_http_requests_total{route="/orders",status="202"} 1');
     expect(text).toContain('seamline_leader_term 42');
+    expect(text).toContain('seamline_effect_attempts_bucket{le="3",layer="client"} 1');
+    expect(text).toContain('seamline_effect_attempts_sum{layer="client"} 3');
+    expect(text).toContain(
+      'seamline_effect_arrivals_total{service="payment",operation="charge",cause="redelivery"} 1',
+    );
+  });
+
+  it('keeps the attempts and arrivals labels to their small fixed sets', () => {
+    expect(EFFECT_LAYERS).toEqual(['client', 'orchestrator', 'downstream']);
+    expect(ARRIVAL_CAUSES).toEqual(['first', 'resend', 'redelivery']);
   });
 
   it('starts every quorum op/outcome counter at zero so rate() sees the first failure', async () => {

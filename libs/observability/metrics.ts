@@ -45,7 +45,9 @@ export interface SeamlineMetrics {
   readonly retryBudgetBalance: Gauge<'downstream'>;
   readonly retriesAttempted: Counter<'downstream'>;
   readonly retriesShed: Counter<'downstream'>;
-  readonly effectAttempts: Histogram;
+  /** Attempts per logical effect, one sample per key once it has gone idle (or per resolved step). */
+  readonly effectAttempts: Histogram<'layer'>;
+  readonly effectArrivals: Counter<'service' | 'operation' | 'cause'>;
 
   readonly dedupHits: Counter<'service' | 'operation'>;
   readonly duplicateEffects: Counter<'service' | 'operation'>;
@@ -190,10 +192,19 @@ export function createMetrics(
       labelNames: ['downstream'] as const,
       registers,
     }),
+    // Each layer's owner zeroes its own series at start-up (seam-observers), so a process only
+    // exposes the layers it counts.
     effectAttempts: new Histogram({
       name: n.effectAttempts,
-      help: 'Physical attempts per logical effect, across client, orchestrator and bus retries.',
+      help: 'Physical attempts per logical effect, by the layer that counted them (client requests per Idempotency-Key, orchestrator sends per step, downstream arrivals per effect key).',
+      labelNames: ['layer'] as const,
       buckets: [...ATTEMPT_BUCKETS],
+      registers,
+    }),
+    effectArrivals: new Counter({
+      name: n.effectArrivals,
+      help: 'Effect commands reaching their handler, by cause: first send, orchestrator re-send, or bus redelivery.',
+      labelNames: ['service', 'operation', 'cause'] as const,
       registers,
     }),
 

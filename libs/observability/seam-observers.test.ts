@@ -2,7 +2,8 @@
  * Hunts wiring bugs between the libraries' hooks and the seam metrics: a dead-letter reason
  * leaking free text (subjects, payload issues) into a label, leader changes counted only where
  * the process itself won (the flapping alert would miss a standby's view), a fencing rejection
- * that leaves no log line, and dedup hits filed under the wrong service.
+ * that leaves no log line, dedup hits filed under the wrong service, and attempts per effect
+ * filed under the wrong layer or arrivals under the wrong cause.
  */
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,8 @@ import {
   busMetricsObserver,
   createLogger,
   createMetrics,
+  effectArrivalsObserver,
+  effectAttemptsObserver,
   electionMetricsObserver,
   idempotencyMetricsObserver,
   quorumMetricsObserver,
@@ -78,6 +81,44 @@ describe('idempotencyMetricsObserver', () => {
     idempotencyMetricsObserver(m, 'inventory').onDedupHit('reserve');
     expect(await series(m.render(), 'seamline_dedup_hits_total')).toEqual([
       'seamline_dedup_hits_total{service="inventory",operation="reserve"} 1',
+    ]);
+  });
+});
+
+describe('effectAttemptsObserver', () => {
+  it('observes each forgotten key once under its layer, and exposes only that layer', async () => {
+    const m = fresh();
+    const downstream = effectAttemptsObserver(m, 'downstream');
+    expect(await series(m.render(), 'seamline_effect_attempts_count')).toEqual([
+      'seamline_effect_attempts_count{layer="downstream"} 0',
+    ]);
+    downstream.onForget('saga-1:charge:charge', 3);
+    downstream.onForget('saga-2:charge:charge', 1);
+    const text = m.render();
+    expect(await series(text, 'seamline_effect_attempts_count')).toEqual([
+      'seamline_effect_attempts_count{layer="downstream"} 2',
+    ]);
+    expect(await series(text, 'seamline_effect_attempts_sum')).toEqual([
+      'seamline_effect_attempts_sum{layer="downstream"} 4',
+    ]);
+    expect(await series(text, 'seamline_effect_attempts_bucket{le="1"')).toEqual([
+      'seamline_effect_attempts_bucket{le="1",layer="downstream"} 1',
+    ]);
+  });
+});
+
+describe('effectArrivalsObserver', () => {
+  it('starts every operation and cause at zero and counts arrivals by cause', async () => {
+    const m = fresh();
+    const arrivals = effectArrivalsObserver(m, 'payment', ['charge']);
+    arrivals.onArrival('charge', 'redelivery');
+    arrivals.onArrival('charge', 'redelivery');
+    arrivals.onArrival('refund', 'resend');
+    expect(await series(m.render(), 'seamline_effect_arrivals_total')).toEqual([
+      'seamline_effect_arrivals_total{service="payment",operation="charge",cause="first"} 0',
+      'seamline_effect_arrivals_total{service="payment",operation="charge",cause="resend"} 0',
+      'seamline_effect_arrivals_total{service="payment",operation="charge",cause="redelivery"} 2',
+      'seamline_effect_arrivals_total{service="payment",operation="refund",cause="resend"} 1',
     ]);
   });
 });

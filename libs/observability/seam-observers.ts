@@ -5,6 +5,8 @@
  * the same way.
  */
 import type { Logger } from './logger.ts';
+import type { ArrivalCause, EffectLayer } from './metric-names.ts';
+import { ARRIVAL_CAUSES } from './metric-names.ts';
 import type { SeamlineMetrics } from './metrics.ts';
 
 type QuorumOp = 'write' | 'read' | 'install_fence';
@@ -81,6 +83,39 @@ export function idempotencyMetricsObserver(m: SeamlineMetrics, service: string) 
   return {
     onDedupHit(operation: string) {
       m.dedupHits.inc({ service, operation });
+    },
+  };
+}
+
+/**
+ * Attempt-counter hook of one layer: a key's final total, reported when the counter forgets the
+ * idle key, is one sample of `seamline_effect_attempts{layer}`. The layer's series start at
+ * zero, so a process exposes exactly the layers it counts and rate() sees the first sample.
+ */
+export function effectAttemptsObserver(m: SeamlineMetrics, layer: EffectLayer) {
+  m.effectAttempts.zero({ layer });
+  return {
+    onForget(_key: string, total: number) {
+      m.effectAttempts.observe({ layer }, total);
+    },
+  };
+}
+
+/**
+ * Arrival hooks of one receiving service: every command reaching its handler, by cause. The
+ * given operations start at zero for every cause, so the first redelivery is a visible step.
+ */
+export function effectArrivalsObserver(
+  m: SeamlineMetrics,
+  service: string,
+  operations: readonly string[] = [],
+) {
+  for (const operation of operations) {
+    for (const cause of ARRIVAL_CAUSES) m.effectArrivals.inc({ service, operation, cause }, 0);
+  }
+  return {
+    onArrival(operation: string, cause: ArrivalCause) {
+      m.effectArrivals.inc({ service, operation, cause });
     },
   };
 }

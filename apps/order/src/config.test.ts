@@ -28,3 +28,18 @@ describe('readOrderConfig: SEAMLINE_PG_URLS', () => {
     },
   );
 });
+
+describe('readOrderConfig: SEAMLINE_ATTEMPT_TTL_MS', () => {
+  const base = { ...nats, SEAMLINE_PG_URLS: 'postgres://h:1/d' };
+
+  it('defaults to a minute and reads a given value', () => {
+    expect(readOrderConfig(base).attemptTtlMs).toBe(60_000);
+    expect(readOrderConfig({ ...base, SEAMLINE_ATTEMPT_TTL_MS: '2500' }).attemptTtlMs).toBe(2_500);
+  });
+
+  it('refuses a ttl that is not a positive integer, naming the variable', () => {
+    expect(() => readOrderConfig({ ...base, SEAMLINE_ATTEMPT_TTL_MS: '0' })).toThrow(
+      /SEAMLINE_ATTEMPT_TTL_MS: /,
+    );
+  });
+});

@@ -54,6 +54,7 @@ const schema = z.object({
   SEAMLINE_RETRY_MIN_PER_SEC: z.coerce.number().min(0).default(10),
   SEAMLINE_RETRY_TTL_MS: z.coerce.number().int().positive().default(10_000),
   SEAMLINE_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(512),
+  SEAMLINE_ATTEMPT_TTL_MS: z.coerce.number().int().positive().max(86_400_000).default(60_000),
   SEAMLINE_MAX_OPEN_SAGAS: z.coerce.number().int().positive().default(1000),
   SEAMLINE_MAX_STORE_BACKLOG: z.coerce.number().int().positive().default(40),
   SEAMLINE_UNSAFE_NO_FENCING: z.enum(['on', 'off']).default('off'),
@@ -97,6 +98,12 @@ export interface OrderConfig {
   readonly retryBudget: { percentCanRetry: number; minRetriesPerSec: number; ttlMs: number };
   /** HTTP requests served at once before the edge sheds with 429. */
   readonly maxInFlight: number;
+  /**
+   * SEAMLINE_ATTEMPT_TTL_MS: an Idempotency-Key with no request for this long is forgotten, and
+   * its request count observed as one `seamline_effect_attempts{layer="client"}` sample.
+   * @default 60000
+   */
+  readonly attemptTtlMs: number;
   /**
    * SEAMLINE_MAX_OPEN_SAGAS: the leader answers new orders with 429 while it drives this many
    * unfinished sagas, so an arrival rate above capacity is refused at the door instead of piling
@@ -148,6 +155,7 @@ export function readOrderConfig(env: NodeJS.ProcessEnv): OrderConfig {
     logLevel: e.SEAMLINE_LOG_LEVEL,
     otlpUrl: e.SEAMLINE_OTLP_URL,
     maxInFlight: e.SEAMLINE_MAX_IN_FLIGHT,
+    attemptTtlMs: e.SEAMLINE_ATTEMPT_TTL_MS,
     maxOpenSagas: e.SEAMLINE_MAX_OPEN_SAGAS,
     maxStoreBacklog: e.SEAMLINE_MAX_STORE_BACKLOG,
     unsafeNoFencing: e.SEAMLINE_UNSAFE_NO_FENCING === 'on',

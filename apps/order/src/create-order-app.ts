@@ -15,6 +15,7 @@ import {
   busMetricsObserver,
   createLogger,
   createMetrics,
+  effectAttemptsObserver,
   electionMetricsObserver,
   quorumMetricsObserver,
   serviceTracer,
@@ -30,6 +31,7 @@ import { DashboardFeed } from './dashboard/dashboard-feed.ts';
 import { DASHBOARD_FEED } from './dashboard/dashboard.tokens.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { AdminController } from './http/admin.controller.ts';
+import { ClientAttempts } from './http/client-attempts.ts';
 import { OpsController } from './http/ops.controller.ts';
 import { OrdersController } from './http/orders.controller.ts';
 import { ProblemError, sendProblem } from './http/problem.ts';
@@ -39,7 +41,13 @@ import type { OrchestratorOptions } from './orchestrator/orchestrator.ts';
 import { OrderRecords } from './orchestrator/order-records.ts';
 import { WriteStall } from './orchestrator/write-stall.ts';
 import { OrderService } from './order-service.ts';
-import { METRICS, ORCHESTRATOR, ORDER_SERVICE, READINESS } from './order.tokens.ts';
+import {
+  CLIENT_ATTEMPTS,
+  METRICS,
+  ORCHESTRATOR,
+  ORDER_SERVICE,
+  READINESS,
+} from './order.tokens.ts';
 
 export interface OrderApp {
   readonly url: string;
@@ -59,6 +67,11 @@ export interface OrderAppOverrides {
   readonly clock?: () => number;
   /** Where /dashboard finds payment and inventory. @default readDashboardConfig({}) (local ports) */
   readonly dashboard?: DashboardConfig;
+  /**
+   * How often Idempotency-Keys idle past `attemptTtlMs` are forgotten and observed; bounds how
+   * late a key's `seamline_effect_attempts{layer="client"}` sample comes. @default 5000
+   */
+  readonly attemptSweepMs?: number;
 }
 
 @Module({})
@@ -204,6 +217,14 @@ export async function createOrderApp(
   }, 5_000);
   lagTimer.unref();
 
+  const clientAttempts = new ClientAttempts({
+    observer: effectAttemptsObserver(metrics, 'client'),
+    counter: { ttlMs: config.attemptTtlMs, clock },
+  });
+  // Nothing expires a key lazily while no request comes: sweep, so its sample is not held back.
+  const attemptTimer = setInterval(() => clientAttempts.sweep(), overrides.attemptSweepMs ?? 5_000);
+  attemptTimer.unref();
+
   const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024 });
   const app = await NestFactory.create<NestFastifyApplication>(
     {
@@ -213,6 +234,7 @@ export async function createOrderApp(
         { provide: ORDER_SERVICE, useValue: service },
         { provide: ORCHESTRATOR, useValue: orchestrator },
         { provide: METRICS, useValue: metrics },
+        { provide: CLIENT_ATTEMPTS, useValue: clientAttempts },
         { provide: DASHBOARD_FEED, useValue: dashboard },
         {
           provide: READINESS,
@@ -297,6 +319,7 @@ export async function createOrderApp(
       if (closed) return;
       closed = true;
       clearInterval(lagTimer);
+      clearInterval(attemptTimer);
       await election.stop().catch(() => {});
       await orchestrator.abdicate('shutdown');
       await app.close();

@@ -24,6 +24,8 @@ export interface HttpAnswer {
   readonly status: number;
   readonly bodyText: string;
   readonly headers: Record<string, string>;
+  /** True when the leader answered it (a follower forwarded the request): the leader counted it. */
+  readonly forwarded?: boolean;
 }
 
 export interface LeaderDirectory {
@@ -177,7 +179,7 @@ export class OrderService {
       const v = res.headers.get(h);
       if (v !== null) headers[h] = v;
     }
-    return { status: res.status, bodyText: await res.text(), headers };
+    return { status: res.status, bodyText: await res.text(), headers, forwarded: true };
   }
 }
 

@@ -2,12 +2,14 @@
  * Hunts HTTP-edge bugs of POST /orders against real Postgres and NATS: a second order for one
  * Idempotency-Key, a replay that differs from the first response, a reused key accepted with
  * another body, bad input that crashes, changes state or answers anything but problem+json,
- * and a follower that cannot take orders.
+ * a follower that cannot take orders, and client attempts per key miscounted (a replay or 422
+ * left out, a forwarded request counted twice).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../infra/stack/index.ts';
 import type { OrderApp } from '../src/create-order-app.ts';
 import type { Isolation } from './order-harness.ts';
+import { orderIdFor } from '../src/order-service.ts';
 import {
   dropIsolation,
   isolation,
@@ -16,6 +18,10 @@ import {
   startOrderReplicas,
 } from './order-harness.ts';
 import { signalProcess } from '../../../infra/stack/index.ts';
+import { stackOptionsFromEnv } from '../../../infra/stack/env-options.ts';
+
+// The stack this run uses (SEAMLINE_STACK_ROOT / _OFFSET), never the default one by accident.
+const stack = stackOptionsFromEnv();
 
 const order = {
   customerId: 'cust-1',
@@ -84,8 +90,8 @@ describe('POST /orders with an Idempotency-Key', () => {
 
   it('answers 409 while the first request with the key is still in flight', async () => {
     // Two replicas paused: the first request's quorum read waits out the replica timeout.
-    await signalProcess('pg-2', 'pause');
-    await signalProcess('pg-3', 'pause');
+    await signalProcess('pg-2', 'pause', stack);
+    await signalProcess('pg-3', 'pause', stack);
     try {
       const first = postOrder(leader.url, 'key-409', order);
       await waitFor(() => leader.service.inFlightCount() > 0, {
@@ -98,8 +104,8 @@ describe('POST /orders with an Idempotency-Key', () => {
       expect(second.json).toMatchObject({ status: 409 });
       expect((await first).status).toBe(503);
     } finally {
-      await signalProcess('pg-2', 'resume');
-      await signalProcess('pg-3', 'resume');
+      await signalProcess('pg-2', 'resume', stack);
+      await signalProcess('pg-3', 'resume', stack);
     }
     // A retry with the same key after the storage recovered is accepted once.
     const retry = await postOrder(leader.url, 'key-409', order);
@@ -111,6 +117,48 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(res.status).toBe(202);
     const replay = await postOrder(leader.url, 'key-follower', order);
     expect(replay.text).toBe(res.text);
+  });
+});
+
+describe('client attempts per Idempotency-Key', () => {
+  const attemptsOn = async (app: OrderApp, orderId: string) => {
+    const res = await fetch(`${app.url}/admin/attempts/${orderId}`);
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      json: (await res.json()) as Record<string, unknown>,
+    };
+  };
+
+  it('counts the same key posted three times as three client requests, beside the sends of its saga', async () => {
+    const orderId = orderIdFor('key-attempts');
+    expect((await postOrder(leader.url, 'key-attempts', order)).status).toBe(202);
+    expect((await postOrder(leader.url, 'key-attempts', order)).status).toBe(202);
+    const reused = await postOrder(leader.url, 'key-attempts', { ...order, customerId: 'cust-2' });
+    expect(reused.status).toBe(422);
+    const view = await attemptsOn(leader, orderId);
+    expect(view.status).toBe(200);
+    // No inventory runs here: the reserve stays outstanding and is re-sent every 2 s.
+    expect(view.json).toEqual({
+      orderId,
+      leader: true,
+      client: { requests: 3 },
+      orchestrator: {
+        steps: [
+          { action: 'reserve', key: `${orderId}:reserve:reserve`, sends: expect.any(Number) },
+        ],
+      },
+    });
+  });
+
+  it('counts a request a follower hands to the leader once, on the leader', async () => {
+    const orderId = orderIdFor('key-attempts-forwarded');
+    expect((await postOrder(follower.url, 'key-attempts-forwarded', order)).status).toBe(202);
+    expect((await postOrder(leader.url, 'key-attempts-forwarded', order)).status).toBe(202);
+    expect((await attemptsOn(leader, orderId)).json).toMatchObject({ client: { requests: 2 } });
+    const onFollower = await attemptsOn(follower, orderId);
+    expect(onFollower.status).toBe(404);
+    expect(onFollower.type).toMatch(/^application\/problem\+json/);
   });
 });
 

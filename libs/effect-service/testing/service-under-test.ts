@@ -73,6 +73,19 @@ export class ServiceUnderTest<A extends EffectService> {
     );
   }
 
+  /** Arrivals of `operation` at the handler for `cause` (first, resend, redelivery) so far. */
+  arrivals(operation: string, cause: string): Promise<number> {
+    return this.metric(
+      `seamline_effect_arrivals_total{service="${this.service}",operation="${operation}",cause="${cause}"}`,
+    );
+  }
+
+  /** `GET /ops/attempts/:key`: the status and JSON body (a view, or a problem). */
+  async attemptsOf(key: string): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(`${this.svc.url}/ops/attempts/${encodeURIComponent(key)}`);
+    return { status: res.status, body: await res.json() };
+  }
+
   /** The value of `key` on each replica of the service's domain (undefined where absent). */
   onEveryReplica(key: string): Promise<unknown[]> {
     return onEveryReplica(this.stack, this.ns.database, this.service, key);

@@ -55,6 +55,7 @@ export function testConfig(
     readQuorum: 2,
     natsReplicas: stackReplicas(stack),
     duplicateDelivery: 1,
+    attemptTtlMs: 60_000,
     busPrefix: ns.busPrefix,
     electionBucket: ns.electionBucket,
     logLevel: 'warn',

@@ -2,8 +2,8 @@
  * Hunts: a restarted process read as a negative rate, a counter born between two scrapes
  * missed (the first dead letter would never show), a p99 computed over all time instead of
  * the window, a source that fails blanking the others, a gauge summed across replicas where
- * each replica reports the same fact (leader term), and headline numbers before there is a
- * window to compute them over.
+ * each replica reports the same fact (leader term), headline numbers before there is a
+ * window to compute them over, and attempts per effect mixed across layers.
  */
 import { createMetrics, parseExposition } from '@seamline/observability';
 import { describe, expect, it } from 'vitest';
@@ -147,5 +147,23 @@ describe('DashboardFeed', () => {
     const p = await s.panel('write-p99');
     expect(p.status).toBe('bad');
     expect(p.value).toBeGreaterThan(0.05);
+  });
+
+  it('reads attempts per effect from the downstream layer, and names the other layers beside', async () => {
+    const s = setup();
+    await s.feed.view();
+    // The orchestrator sent each step once and the clients asked four times; the payment
+    // handler still saw one effect arrive three times (a re-send and a redelivery).
+    for (let i = 0; i < 20; i++) s.order.effectAttempts.observe({ layer: 'orchestrator' }, 1);
+    s.order.effectAttempts.observe({ layer: 'client' }, 4);
+    s.payment.effectAttempts.observe({ layer: 'downstream' }, 3);
+    for (const cause of ['first', 'resend', 'redelivery'])
+      s.payment.effectArrivals.inc({ service: 'payment', operation: 'charge', cause });
+    s.advance(2_000);
+    const p = await s.panel('attempts');
+    expect([p.value, p.text, p.status]).toEqual([3, 'p99 3 arrivals', 'ok']);
+    expect(p.detail).toBe(
+      'mean 3 · 1 effects · first 1 · resend 1 · redelivery 1 · sends p99 1 · client requests p99 4',
+    );
   });
 });

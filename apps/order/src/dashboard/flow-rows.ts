@@ -45,17 +45,26 @@ export const retryRow: RowSpec = {
       id: 'attempts',
       question: 'How many attempts does one effect take?',
       read(now, before) {
-        const p99 = quantileBetween(now, before, 0.99, M.effectAttempts);
-        if (p99.count === 0) return reading(undefined, 'no effects', '', 'idle');
+        // What the receivers really saw per effect key (re-sends x redeliveries); each key is
+        // a sample once it has gone idle, so this trails the traffic by the attempts ttl.
+        const downstream = { layer: 'downstream' };
+        const p99 = quantileBetween(now, before, 0.99, M.effectAttempts, downstream);
+        const p99Of = (layer: string) => {
+          const q = quantileBetween(now, before, 0.99, M.effectAttempts, { layer });
+          return q.count === 0 ? '–' : fmt(Math.ceil(q.value ?? 1));
+        };
+        const layers = `sends p99 ${p99Of('orchestrator')} · client requests p99 ${p99Of('client')}`;
+        if (p99.count === 0) return reading(undefined, 'no effects settled', layers, 'idle');
         // Attempts are whole numbers: interpolating inside a bucket would show 1.5 attempts.
         const worst = Math.ceil(p99.value ?? 1);
         const mean =
-          totalIncrease(now, before, `${M.effectAttempts}_sum`) /
-          Math.max(1, totalIncrease(now, before, `${M.effectAttempts}_count`));
+          totalIncrease(now, before, `${M.effectAttempts}_sum`, downstream) /
+          Math.max(1, totalIncrease(now, before, `${M.effectAttempts}_count`, downstream));
+        const why = increase(now, before, M.effectArrivals, 'cause');
         return reading(
           worst,
-          `p99 ${worst}`,
-          `mean ${fmt(mean, 2)} · ${p99.count} effects`,
+          `p99 ${worst} arrivals`,
+          `mean ${fmt(mean, 2)} · ${p99.count} effects · ${list(why) || 'no arrivals'} · ${layers}`,
           worst > 3 ? 'warn' : 'ok',
         );
       },

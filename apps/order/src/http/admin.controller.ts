@@ -1,6 +1,19 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import type { Orchestrator } from '../orchestrator/orchestrator.ts';
-import { ORCHESTRATOR } from '../order.tokens.ts';
+import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
+import type { ActionSends, Orchestrator } from '../orchestrator/orchestrator.ts';
+import { CLIENT_ATTEMPTS, ORCHESTRATOR } from '../order.tokens.ts';
+import type { ClientAttempts } from './client-attempts.ts';
+import { ProblemError } from './problem.ts';
+
+/** What `GET /admin/attempts/:orderId` answers: the order's attempts as this replica saw them. */
+export interface OrderAttempts {
+  readonly orderId: string;
+  /** Whether this replica leads (only the leader drives sagas and answers POSTs for a key). */
+  readonly leader: boolean;
+  /** POST /orders requests for the order's Idempotency-Key answered here, while remembered. */
+  readonly client: { readonly requests: number };
+  /** Sends per action while this replica drives the saga; null when it does not (or it ended). */
+  readonly orchestrator: { readonly steps: readonly ActionSends[] } | null;
+}
 
 /**
  * Operator views of the orchestrator. Only the leader holds the open sagas, so a follower says
@@ -8,7 +21,10 @@ import { ORCHESTRATOR } from '../order.tokens.ts';
  */
 @Controller('admin')
 export class AdminController {
-  constructor(@Inject(ORCHESTRATOR) private readonly orchestrator: Orchestrator) {}
+  constructor(
+    @Inject(ORCHESTRATOR) private readonly orchestrator: Orchestrator,
+    @Inject(CLIENT_ATTEMPTS) private readonly clientAttempts: ClientAttempts,
+  ) {}
 
   /** Sagas whose compensation keeps failing: visible, never silently dropped. */
   @Get('sagas/stuck')
@@ -24,6 +40,32 @@ export class AdminController {
         sends: s.outstanding?.sends ?? 0,
         since: new Date(s.outstanding?.sentAt ?? s.createdAt).toISOString(),
       })),
+    };
+  }
+
+  /**
+   * The order's attempts per layer on this replica: client requests for its key and, while the
+   * saga is open here, the orchestrator's sends per action with each effect key (ask payment or
+   * inventory `GET /ops/attempts/:key` for the arrivals). 404 when this replica knows neither.
+   */
+  @Get('attempts/:orderId')
+  @Header('cache-control', 'no-store')
+  attempts(@Param('orderId') orderId: string): OrderAttempts {
+    const requests = this.clientAttempts.requests(orderId);
+    const steps = this.orchestrator.sendsOf(orderId);
+    if (requests === 0 && steps === undefined) {
+      throw new ProblemError(
+        404,
+        'No attempts known',
+        `this replica neither counted requests for ${orderId} in the last ${this.clientAttempts.ttlMs} ms nor drives its saga`,
+        [{ field: 'orderId', message: 'unknown here' }],
+      );
+    }
+    return {
+      orderId,
+      leader: this.orchestrator.leading,
+      client: { requests },
+      orchestrator: steps === undefined ? null : { steps },
     };
   }
 }

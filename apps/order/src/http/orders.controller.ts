@@ -1,8 +1,9 @@
 import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { OrderService } from '../order-service.ts';
-import { ORDER_SERVICE } from '../order.tokens.ts';
+import type { HttpAnswer, OrderService } from '../order-service.ts';
+import { CLIENT_ATTEMPTS, ORDER_SERVICE } from '../order.tokens.ts';
+import type { ClientAttempts } from './client-attempts.ts';
 import { parseIdempotencyKey, parsePlaceOrder } from './order-request.ts';
 import { ProblemError, sendProblem, toProblem } from './problem.ts';
 
@@ -23,7 +24,10 @@ const orderIdParam = z
 /** POST /orders, GET /orders/:orderId, GET /orders. Every error is problem+json. */
 @Controller('orders')
 export class OrdersController {
-  constructor(@Inject(ORDER_SERVICE) private readonly orders: OrderService) {}
+  constructor(
+    @Inject(ORDER_SERVICE) private readonly orders: OrderService,
+    @Inject(CLIENT_ATTEMPTS) private readonly attempts: ClientAttempts,
+  ) {}
 
   @Post()
   async place(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -37,15 +41,31 @@ export class OrdersController {
         );
       }
       const key = parseIdempotencyKey(req.headers['idempotency-key']);
-      const body = parsePlaceOrder(req.body);
-      const deadlineMs = parseDeadline(req.headers['seamline-deadline-ms']);
-      const result = await this.orders.place(key, body, deadlineMs, req.body);
+      const result = await this.counted(key, () => {
+        const body = parsePlaceOrder(req.body);
+        const deadlineMs = parseDeadline(req.headers['seamline-deadline-ms']);
+        return this.orders.place(key, body, deadlineMs, req.body);
+      });
       for (const [k, v] of Object.entries(result.headers)) void reply.header(k, v);
       await reply
         .status(result.status)
         .type(result.headers['content-type'] ?? 'application/json; charset=utf-8')
         .send(result.bodyText);
     });
+  }
+
+  /**
+   * Counts the request for its key before it is answered, whatever the answer (a replay, 409,
+   * 422, bad input), except one this follower forwarded: the leader that answered it counted it.
+   */
+  private async counted(key: string, run: () => Promise<HttpAnswer>): Promise<HttpAnswer> {
+    let answer: HttpAnswer | undefined;
+    try {
+      answer = await run();
+      return answer;
+    } finally {
+      if (answer?.forwarded !== true) this.attempts.record(key);
+    }
   }
 
   @Get(':orderId')

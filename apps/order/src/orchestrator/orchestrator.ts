@@ -7,14 +7,14 @@
  */
 import type { BusClient, BusReplyMessage, ReplySubscription } from '@seamline/bus';
 import type { EffectAction } from '@seamline/contracts';
-import { parseEffectKey, PATTERNS } from '@seamline/contracts';
+import { effectKey, parseEffectKey, PATTERNS } from '@seamline/contracts';
 import type { Logger, SeamlineMetrics } from '@seamline/observability';
 import { FencedError, IndeterminateWriteError } from '@seamline/quorum-store';
 import type { Backoff, RetryBudgets } from '@seamline/retry-budget';
 import type { EffectOutcome, NewOrder, Transition } from '../saga/saga-machine.ts';
 import { onRedrive, onReply, startSaga } from '../saga/saga-machine.ts';
 import type { Saga } from '../saga/saga-state.ts';
-import { isTerminal } from '../saga/saga-state.ts';
+import { isTerminal, sendsPerAction } from '../saga/saga-state.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { OrderRecords, StoredResponse } from './order-records.ts';
 import { ORDER_DOMAIN } from './order-records.ts';
@@ -76,6 +76,14 @@ export interface OrchestratorDeps {
   readonly beforeWrite?: (write: FencedWriteIntent) => void;
 }
 
+/** The orchestrator layer of one effect's attempts: sends of one action of an open saga. */
+export interface ActionSends {
+  readonly action: EffectAction;
+  /** The effect idempotency key the receiver counts its arrivals under. */
+  readonly key: string;
+  readonly sends: number;
+}
+
 /** A fenced write the orchestrator is about to send. */
 export interface FencedWriteIntent {
   readonly kind: 'create' | 'transition';
@@ -107,6 +115,7 @@ export class Orchestrator {
     options: Partial<OrchestratorOptions> = {},
   ) {
     this.o = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...options };
+    deps.metrics.effectAttempts.zero({ layer: 'orchestrator' });
   }
 
   get leading(): boolean {
@@ -336,7 +345,7 @@ export class Orchestrator {
         this.deps.records.save(t.saga, token),
       );
       if (saga.outstanding !== null && t.saga.outstanding?.action !== saga.outstanding.action) {
-        this.deps.metrics.effectAttempts.observe(saga.outstanding.sends);
+        this.deps.metrics.effectAttempts.observe({ layer: 'orchestrator' }, saga.outstanding.sends);
       }
       if (isTerminal(t.saga.status)) {
         this.open.delete(sagaId);
@@ -416,6 +425,20 @@ export class Orchestrator {
   private requireToken(): number {
     if (this.token === undefined) throw new NotLeaderError();
     return this.token;
+  }
+
+  /**
+   * Sends per action of `orderId` while this replica leads and drives it; undefined otherwise
+   * (a follower, or a saga already terminal).
+   */
+  sendsOf(orderId: string): ActionSends[] | undefined {
+    const saga = this.open.get(orderId);
+    if (saga === undefined) return undefined;
+    return [...sendsPerAction(saga)].map(([action, sends]) => ({
+      action,
+      key: effectKey(orderId, action),
+      sends,
+    }));
   }
 
   /** Open sagas whose compensation keeps failing (for the CLI and the dashboard). */

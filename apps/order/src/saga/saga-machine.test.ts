@@ -2,7 +2,8 @@
  * Hunts saga bugs: completing without both effects, cancelling while an effect may still stand,
  * compensating in the wrong order, a stale or duplicate reply moving the saga, and a terminal
  * saga being reopened. A seeded simulator drives random replies, duplicates, re-drives and
- * deadlines; a failure prints the seed (rerun with SAGA_SEED=<seed>).
+ * deadlines; a failure prints the seed (rerun with SAGA_SEED=<seed>). Also hunts a send the
+ * admin view of attempts per effect would miss or invent.
  */
 import fc from 'fast-check';
 import type { EffectAction } from '@seamline/contracts';
@@ -10,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { EffectOutcome, Transition } from './saga-machine.ts';
 import { onDeadline, onRedrive, onReply, startSaga } from './saga-machine.ts';
 import type { Saga } from './saga-state.ts';
-import { isTerminal } from './saga-state.ts';
+import { isTerminal, sendsPerAction } from './saga-state.ts';
 
 const T0 = 1_000_000;
 const order = {
@@ -99,6 +100,23 @@ describe('the order saga', () => {
     expect(again.saga.outstanding?.sends).toBe(2);
   });
 
+  it('counts sends per action, re-sends included, never below the outstanding sends', () => {
+    const { saga } = run([
+      (s) => onRedrive(s, T0 + 2_000, 1_000),
+      (s) => onReply(s, 'reserve', applied, T0 + 2_001),
+      (s) => onRedrive(s, T0 + 4_000, 1_000),
+      (s) => onRedrive(s, T0 + 6_000, 1_000),
+    ]);
+    expect([...sendsPerAction(saga)]).toEqual([
+      ['reserve', 2],
+      ['charge', 3],
+    ]);
+    // The history keeps only its last events; the outstanding command still counts in full.
+    expect([...sendsPerAction({ ...saga, history: saga.history.slice(-1) })]).toEqual([
+      ['charge', 3],
+    ]);
+  });
+
   it('retries a refused compensation instead of finishing', () => {
     const { saga } = run([
       (s) => onReply(s, 'reserve', applied, T0 + 1),
@@ -138,6 +156,7 @@ describe('the order saga under random replies, duplicates, re-drives and deadlin
         let now = T0;
         let saga = startSaga(order, now).saga;
         let wasTerminal = false;
+        const sent = new Map<EffectAction, number>([['reserve', 1]]);
         for (const e of events) {
           if (e.kind === 'tick') now += e.ms;
           const t =
@@ -146,6 +165,9 @@ describe('the order saga under random replies, duplicates, re-drives and deadlin
               : onRedrive(saga, now, 1000);
           if (wasTerminal) expect(t.saga).toBe(saga);
           saga = t.saga;
+          if (t.send !== null) sent.set(t.send, (sent.get(t.send) ?? 0) + 1);
+          // Exact while the history is whole (it keeps the last 50 events).
+          if (saga.history.length < 50) expect(sendsPerAction(saga)).toEqual(sent);
           wasTerminal ||= isTerminal(saga.status);
           if (saga.status === 'COMPLETED')
             expect([saga.reserve, saga.charge]).toEqual(['done', 'done']);

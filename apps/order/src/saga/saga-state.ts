@@ -48,3 +48,24 @@ export interface Saga {
 export function isTerminal(status: OrderStatus): boolean {
   return status === 'COMPLETED' || status === 'CANCELLED';
 }
+
+/**
+ * How many times the orchestrator sent each action of `saga` (first sends, re-sends and the
+ * re-queued sends of a refused compensation alike), in the order the actions were first sent:
+ * the orchestrator layer of the saga's attempts per effect. Read from the history, which keeps
+ * the last 50 events, so a saga with more only under-counts its oldest actions; the outstanding
+ * action is never counted below its `sends`.
+ */
+export function sendsPerAction(saga: Saga): Map<EffectAction, number> {
+  const sends = new Map<EffectAction, number>();
+  for (const { event } of saga.history) {
+    const [action, what] = event.split(':');
+    if (what === 'sent' || what === 'resent') {
+      const a = action as EffectAction;
+      sends.set(a, (sends.get(a) ?? 0) + 1);
+    }
+  }
+  const out = saga.outstanding;
+  if (out !== null) sends.set(out.action, Math.max(sends.get(out.action) ?? 0, out.sends));
+  return sends;
+}
