@@ -26,7 +26,7 @@ import {
   serviceTracer,
   traceMessageHandlers,
 } from '@seamline/observability';
-import { QuorumStore } from '@seamline/quorum-store';
+import { QuorumStore, startAntiEntropyLoop } from '@seamline/quorum-store';
 import { EffectArrivals } from './effect-arrivals.ts';
 import type { EffectServiceRuntime } from './effect-runtime.ts';
 import type {
@@ -94,6 +94,7 @@ export async function startEffectService<E, S>(
     (closing ??= (async () => {
       clearInterval(parts.lagTimer);
       clearInterval(parts.attemptTimer);
+      await antiEntropy.stop();
       const steps: [string, (() => Promise<unknown>) | undefined][] = [
         ['http and bus', parts.app && (() => parts.app!.close())],
         ['election', parts.election && (() => parts.election!.stop())],
@@ -115,6 +116,18 @@ export async function startEffectService<E, S>(
     log,
     closing: () => closing !== undefined,
     ...(options.onFatal === undefined ? {} : { onFatal: options.onFatal }),
+  });
+  // The active writer compares its database across the replicas now and then (divergence
+  // gauge, repair of a replica that missed writes) without waiting for its next term.
+  const antiEntropy = startAntiEntropyLoop({
+    everyMs: config.antiEntropyMs,
+    active: () => duty.isReady() && closing === undefined,
+    pass: () => store.antiEntropy(),
+    onPass: (reports) => {
+      const divergent = reports.filter((r) => r.divergent > 0);
+      if (divergent.length > 0) log.warn({ reports: divergent }, 'anti-entropy repaired replicas');
+    },
+    onError: (err) => log.warn({ err: String(err) }, 'anti-entropy pass failed; will retry'),
   });
   // `payment.charge` -> `charge`: the operation label runEffectCommand is given.
   const operations = Object.keys(spec.commands).map((p) => p.slice(p.indexOf('.') + 1));

@@ -34,6 +34,7 @@ describe('loadEffectServiceConfig', () => {
       natsReplicas: 3,
       duplicateDelivery: 1,
       attemptTtlMs: 60_000,
+      antiEntropyMs: 60_000,
       busPrefix: 'SEAMLINE',
       electionBucket: 'seamline-election',
       logLevel: 'info',
@@ -55,6 +56,7 @@ describe('loadEffectServiceConfig', () => {
         SEAMLINE_WRITE_QUORUM: '3',
         SEAMLINE_DUPLICATE_DELIVERY: '3',
         SEAMLINE_ATTEMPT_TTL_MS: '5000',
+        SEAMLINE_ANTI_ENTROPY_MS: '0',
         SEAMLINE_CHAOS: 'on',
         SEAMLINE_CHAOS_SEED: '17',
       },
@@ -69,6 +71,7 @@ describe('loadEffectServiceConfig', () => {
       writeQuorum: 3,
       duplicateDelivery: 3,
       attemptTtlMs: 5000,
+      antiEntropyMs: 0,
       chaos: true,
       chaosSeed: 17,
     });

@@ -39,6 +39,12 @@ export interface EffectServiceConfig {
    * in one sample. @default 60000
    */
   readonly attemptTtlMs: number;
+  /**
+   * SEAMLINE_ANTI_ENTROPY_MS: the active writer runs an anti-entropy pass over its database this
+   * long after the previous one ended (divergence gauge, repair of lagging replicas); 0 = off.
+   * @default 60000
+   */
+  readonly antiEntropyMs: number;
   /** SEAMLINE_BUS_PREFIX: stream prefix (upper case) and subject prefix (lower case). @default SEAMLINE */
   readonly busPrefix: string;
   /** SEAMLINE_ELECTION_BUCKET. @default seamline-election */
@@ -105,6 +111,7 @@ function environmentSchema(d: EffectServiceDefaults) {
     SEAMLINE_NATS_REPLICAS: int(1, 5).optional(),
     SEAMLINE_DUPLICATE_DELIVERY: int(1, 100).default(1),
     SEAMLINE_ATTEMPT_TTL_MS: int(1, 86_400_000).default(60_000),
+    SEAMLINE_ANTI_ENTROPY_MS: int(0, 86_400_000).default(60_000),
     SEAMLINE_BUS_PREFIX: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/)
@@ -159,6 +166,7 @@ export function loadEffectServiceConfig(
     natsReplicas: e.SEAMLINE_NATS_REPLICAS ?? Math.min(3, e.SEAMLINE_NATS_URLS.length),
     duplicateDelivery: e.SEAMLINE_DUPLICATE_DELIVERY,
     attemptTtlMs: e.SEAMLINE_ATTEMPT_TTL_MS,
+    antiEntropyMs: e.SEAMLINE_ANTI_ENTROPY_MS,
     busPrefix: e.SEAMLINE_BUS_PREFIX,
     electionBucket: e.SEAMLINE_ELECTION_BUCKET,
     logLevel: e.SEAMLINE_LOG_LEVEL,

@@ -27,3 +27,5 @@ export {
   QuorumUnavailableError,
 } from './src/errors.ts';
 export type { QuorumErrorCode, ReplicaFailure } from './src/errors.ts';
+export { startAntiEntropyLoop } from './src/anti-entropy-loop.ts';
+export type { AntiEntropyLoopOptions } from './src/anti-entropy-loop.ts';

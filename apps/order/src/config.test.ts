@@ -43,3 +43,31 @@ describe('readOrderConfig: SEAMLINE_ATTEMPT_TTL_MS', () => {
     );
   });
 });
+
+describe('readOrderConfig: admission and anti-entropy', () => {
+  const base = { ...nats, SEAMLINE_PG_URLS: 'postgres://h:1/d' };
+
+  it('documents its defaults and reads given values', () => {
+    expect(readOrderConfig(base)).toMatchObject({
+      maxOpenSagas: 1000,
+      maxStoreBacklog: 40,
+      antiEntropyMs: 60_000,
+    });
+    expect(
+      readOrderConfig({
+        ...base,
+        SEAMLINE_MAX_OPEN_SAGAS: '5',
+        SEAMLINE_MAX_STORE_BACKLOG: '7',
+        SEAMLINE_ANTI_ENTROPY_MS: '0',
+      }),
+    ).toMatchObject({ maxOpenSagas: 5, maxStoreBacklog: 7, antiEntropyMs: 0 });
+  });
+
+  it.each([
+    ['SEAMLINE_MAX_OPEN_SAGAS', '0'],
+    ['SEAMLINE_MAX_STORE_BACKLOG', '-1'],
+    ['SEAMLINE_ANTI_ENTROPY_MS', 'soon'],
+  ])('refuses %s=%j, naming the variable', (name, value) => {
+    expect(() => readOrderConfig({ ...base, [name]: value })).toThrow(new RegExp(`${name}: `));
+  });
+});

@@ -57,6 +57,7 @@ const schema = z.object({
   SEAMLINE_ATTEMPT_TTL_MS: z.coerce.number().int().positive().max(86_400_000).default(60_000),
   SEAMLINE_MAX_OPEN_SAGAS: z.coerce.number().int().positive().default(1000),
   SEAMLINE_MAX_STORE_BACKLOG: z.coerce.number().int().positive().default(40),
+  SEAMLINE_ANTI_ENTROPY_MS: z.coerce.number().int().min(0).default(60_000),
   SEAMLINE_UNSAFE_NO_FENCING: z.enum(['on', 'off']).default('off'),
   SEAMLINE_CHAOS_STALL: z.enum(['off', 'create', 'transition', 'any']).default('off'),
 });
@@ -116,6 +117,12 @@ export interface OrderConfig {
    */
   readonly maxStoreBacklog: number;
   /**
+   * SEAMLINE_ANTI_ENTROPY_MS: the leader runs an anti-entropy pass over the order database this
+   * long after the previous one ended (sets the divergence gauge, repairs lagging replicas);
+   * 0 turns it off. @default 60000
+   */
+  readonly antiEntropyMs: number;
+  /**
    * SEAMLINE_UNSAFE_NO_FENCING=on: TEST SWITCH, the replicas stop checking the fencing token,
    * only to show the paused-leader scenario fail without it. @default false
    */
@@ -158,6 +165,7 @@ export function readOrderConfig(env: NodeJS.ProcessEnv): OrderConfig {
     attemptTtlMs: e.SEAMLINE_ATTEMPT_TTL_MS,
     maxOpenSagas: e.SEAMLINE_MAX_OPEN_SAGAS,
     maxStoreBacklog: e.SEAMLINE_MAX_STORE_BACKLOG,
+    antiEntropyMs: e.SEAMLINE_ANTI_ENTROPY_MS,
     unsafeNoFencing: e.SEAMLINE_UNSAFE_NO_FENCING === 'on',
     chaosStall: e.SEAMLINE_CHAOS_STALL,
     retryBudgetEnabled: e.SEAMLINE_RETRY_BUDGET === 'on',

@@ -21,7 +21,7 @@ import {
   serviceTracer,
   tracedBusClient,
 } from '@seamline/observability';
-import { QuorumStore } from '@seamline/quorum-store';
+import { QuorumStore, startAntiEntropyLoop } from '@seamline/quorum-store';
 import { Backoff, RetryBudgets } from '@seamline/retry-budget';
 import type { OrderConfig } from './config.ts';
 import type { DashboardConfig } from './dashboard/dashboard-config.ts';
@@ -304,6 +304,18 @@ export async function createOrderApp(
   await app.listen(config.http.port, config.http.host);
   await election.start();
   log.info({ url: self }, 'order replica listening');
+  // The leader compares its database across the replicas now and then: the divergence gauge
+  // stays current and a replica that missed writes is repaired without waiting for a takeover.
+  const antiEntropy = startAntiEntropyLoop({
+    everyMs: config.antiEntropyMs,
+    active: () => orchestrator.leading,
+    pass: () => store.antiEntropy(),
+    onPass: (reports) => {
+      const divergent = reports.filter((r) => r.divergent > 0);
+      if (divergent.length > 0) log.warn({ reports: divergent }, 'anti-entropy repaired replicas');
+    },
+    onError: (err) => log.warn({ err: String(err) }, 'anti-entropy pass failed; will retry'),
+  });
 
   let closed = false;
   return {
@@ -320,6 +332,7 @@ export async function createOrderApp(
       closed = true;
       clearInterval(lagTimer);
       clearInterval(attemptTimer);
+      await antiEntropy.stop();
       await election.stop().catch(() => {});
       await orchestrator.abdicate('shutdown');
       await app.close();

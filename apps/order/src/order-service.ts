@@ -118,9 +118,20 @@ export class OrderService {
       throw new ProblemError(404, 'Order not found', `no order ${orderId}`, [
         { field: 'orderId', message: 'unknown' },
       ]);
-    // Holding the request until the saga is terminal: a server-side poll with a short interval.
+    // Holding the request until the saga is terminal. On the leader that drives it, the request
+    // waits for the orchestrator to finish it (re-read at least every second, in case this
+    // replica stops leading); elsewhere it re-reads the quorum with a growing interval, so many
+    // waiting clients do not load the store that their orders need.
+    let pollMs = 50;
     while (!isTerminal(saga.status) && this.clock() < until) {
-      await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, until - this.clock()))));
+      const left = Math.max(1, until - this.clock());
+      const done = await this.orchestrator.settled(orderId, Math.min(left, 1_000));
+      if (done !== undefined) {
+        saga = done;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, until - this.clock()))));
+      pollMs = Math.min(pollMs * 2, 400);
       saga = (await this.records.loadSaga(orderId)) ?? saga;
     }
     return orderView(saga, true);

@@ -56,6 +56,7 @@ export function testConfig(
     natsReplicas: stackReplicas(stack),
     duplicateDelivery: 1,
     attemptTtlMs: 60_000,
+    antiEntropyMs: 60_000,
     busPrefix: ns.busPrefix,
     electionBucket: ns.electionBucket,
     logLevel: 'warn',

@@ -100,6 +100,8 @@ export class NotLeaderError extends Error {
 
 export class Orchestrator {
   private readonly open = new Map<string, Saga>();
+  /** Long-polls waiting for a saga this leader drives to finish (see `settled`). */
+  private readonly waiters = new Map<string, ((saga: Saga | undefined) => void)[]>();
   /** Per saga: no re-drive before this time (set when a retry was shed). */
   private readonly notBefore = new Map<string, { at: number; sheds: number }>();
   private readonly locks = new KeyedMutex();
@@ -402,7 +404,28 @@ export class Orchestrator {
     }
   }
 
+  /**
+   * Resolves with the saga once this leader finishes it, or `undefined` after `timeoutMs`, at
+   * once when this replica does not drive it (a follower, or already finished): the HTTP
+   * long-poll waits here instead of re-reading the quorum while its order runs.
+   */
+  settled(orderId: string, timeoutMs: number): Promise<Saga | undefined> {
+    if (!this.open.has(orderId)) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const waiter = (saga: Saga | undefined): void => {
+        clearTimeout(timer);
+        const left = (this.waiters.get(orderId) ?? []).filter((w) => w !== waiter);
+        if (left.length === 0) this.waiters.delete(orderId);
+        else this.waiters.set(orderId, left);
+        resolve(saga);
+      };
+      const timer = setTimeout(() => waiter(undefined), timeoutMs);
+      this.waiters.set(orderId, [...(this.waiters.get(orderId) ?? []), waiter]);
+    });
+  }
+
   private finished(saga: Saga): void {
+    for (const waiter of this.waiters.get(saga.orderId) ?? []) waiter(saga);
     const outcome = saga.status === 'COMPLETED' ? 'completed' : 'cancelled';
     this.deps.metrics.sagaOutcomes.inc({ outcome, reason: saga.reason ?? 'none' });
     this.deps.metrics.sagaDuration.observe(

@@ -1,0 +1,80 @@
+/**
+ * The leader's periodic anti-entropy: a replica that lost a record of the order database (as if it missed the
+ * write while W others acked) gets it back without any read touching the order, and the repair
+ * is counted. With the loop off (SEAMLINE_ANTI_ENTROPY_MS=0) nothing would bring it back.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { waitFor } from '../../../infra/stack/index.ts';
+import type { OrderApp } from '../src/create-order-app.ts';
+import { httpIdemKey } from '../src/orchestrator/order-records.ts';
+import type { Isolation } from './order-harness.ts';
+import {
+  dropIsolation,
+  isolation,
+  leaderOf,
+  postOrder,
+  startOrderReplicas,
+} from './order-harness.ts';
+
+let iso: Isolation;
+let apps: OrderApp[];
+
+beforeAll(async () => {
+  iso = isolation();
+  apps = await startOrderReplicas(iso, 1, { SEAMLINE_ANTI_ENTROPY_MS: '300' }, {}, 3960);
+});
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()));
+  await dropIsolation(iso, [`order_${iso.suffix}`]);
+});
+
+async function onReplica<T>(index: number, sql: string, params: unknown[]): Promise<T[]> {
+  const url = new URL(inject('stack').postgres[index]!.url);
+  url.pathname = `/order_${iso.suffix}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('periodic anti-entropy on the order leader', () => {
+  it('puts a record a replica lost back on it and counts the repair', async () => {
+    const leader = leaderOf(apps);
+    const placed = await postOrder(leader.url, 'anti-entropy-1', {
+      customerId: 'cust-1',
+      items: [{ sku: 'sku-1', qty: 1, unitPriceCents: 100 }],
+      currency: 'USD',
+    });
+    expect(placed.status).toBe(202);
+    // The stored HTTP response of the key: written once, so only a repair can bring it back
+    // (the saga's own record is rewritten by every re-drive).
+    const key = httpIdemKey('anti-entropy-1');
+    const repairs = async () =>
+      (await leader.metrics.quorumRepairs.get()).values.find((v) => v.labels.domain === 'order')
+        ?.value ?? 0;
+    // Every replica holds the order once the write settles (W acks first, the third follows).
+    await waitFor(
+      async () =>
+        (await onReplica(2, 'select 1 from seamline_records where key = $1', [key])).length === 1,
+      { what: 'the stored response on pg-3', timeoutMs: 10_000 },
+    );
+    const before = await repairs();
+    const deleted = await onReplica(
+      2,
+      'delete from seamline_records where key = $1 returning key',
+      [key],
+    );
+    expect(deleted).toHaveLength(1);
+
+    await waitFor(
+      async () =>
+        (await onReplica(2, 'select 1 from seamline_records where key = $1', [key])).length === 1,
+      { what: 'anti-entropy to put the stored response back on pg-3', timeoutMs: 15_000 },
+    );
+    expect(await repairs()).toBeGreaterThan(before);
+  });
+});
