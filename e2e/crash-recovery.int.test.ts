@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restartProcess, signalProcess, waitFor } from '../infra/stack/index.ts';
+import { stackOptionsFromEnv } from '../infra/stack/env-options.ts';
 import { ProcessPipeline } from './process-pipeline.ts';
 
 let p: ProcessPipeline;
@@ -28,11 +29,11 @@ async function placeMany(prefix: string, n: number): Promise<string[]> {
 describe('crash recovery', () => {
   it('completes every saga with one charge when payment is killed -9 mid-saga and restarted', async () => {
     const ids = await placeMany('pay-crash', 30);
-    await signalProcess('payment-1', 'kill');
+    await signalProcess('payment-1', 'kill', stackOptionsFromEnv());
     // Sagas are now stuck waiting on payment: at least one is still pending.
     const pending = await Promise.all(ids.map((id) => p.status(id)));
     expect(pending.filter((s) => s === 'PENDING').length).toBeGreaterThan(0);
-    await restartProcess('payment-1');
+    await restartProcess('payment-1', stackOptionsFromEnv());
     const outcomes = await p.allTerminal(ids);
     expect([...outcomes.values()].every((s) => s === 'COMPLETED')).toBe(true);
     const report = await p.audit();
@@ -42,7 +43,7 @@ describe('crash recovery', () => {
   it('completes every saga with one charge when the order leader is killed -9 mid-saga and restarted', async () => {
     const leader = await p.leader();
     const ids = await placeMany('leader-crash', 30);
-    await signalProcess(leader, 'kill');
+    await signalProcess(leader, 'kill', stackOptionsFromEnv());
     const successor = await waitFor(
       async () => {
         const l = await p.leader(1000).catch(() => undefined);
@@ -51,7 +52,7 @@ describe('crash recovery', () => {
       { what: 'a new order leader', timeoutMs: 30_000, intervalMs: 100 },
     );
     expect(successor).not.toBe(leader);
-    await restartProcess(leader);
+    await restartProcess(leader, stackOptionsFromEnv());
     const outcomes = await p.allTerminal(ids);
     expect([...outcomes.values()].every((s) => s === 'COMPLETED')).toBe(true);
     const report = await p.audit();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { restartProcess, signalProcess } from '../../../infra/stack/index.ts';
+import { stackOptionsFromEnv } from '../../../infra/stack/env-options.ts';
 import type { QuorumStoreOptions } from '../index.ts';
 import { QuorumStore } from '../index.ts';
 
@@ -72,21 +73,21 @@ export function replicaFixture() {
     },
     async pause(name: string): Promise<void> {
       paused.add(name);
-      await signalProcess(name, 'pause');
+      await signalProcess(name, 'pause', stackOptionsFromEnv());
     },
     async resume(name: string): Promise<void> {
-      await signalProcess(name, 'resume');
+      await signalProcess(name, 'resume', stackOptionsFromEnv());
       paused.delete(name);
     },
     async kill(name: string): Promise<void> {
-      await signalProcess(name, 'kill');
+      await signalProcess(name, 'kill', stackOptionsFromEnv());
     },
     async restart(name: string): Promise<void> {
-      await restartProcess(name);
+      await restartProcess(name, stackOptionsFromEnv());
     },
     /** Resumes anything left paused and closes every store; call in afterEach/afterAll. */
     async cleanup(): Promise<void> {
-      for (const name of paused) await signalProcess(name, 'resume');
+      for (const name of paused) await signalProcess(name, 'resume', stackOptionsFromEnv());
       paused.clear();
       await Promise.all(stores.splice(0).map((s) => s.close()));
     },
