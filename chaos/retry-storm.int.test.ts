@@ -63,6 +63,16 @@ it('keeps re-drives within the budget while payment fails and recovers; without 
   );
   expect(off!.settlement.unfinished).toEqual([]);
 
+  // Attempts per logical effect, joined per key across the layers: payment counted every charge
+  // the orchestrator sent, and the budget spent fewer sends per charge than no budget did.
+  for (const run of [on!, off!]) {
+    expect(run.perEffect.effects).toBeGreaterThan(0);
+    expect(run.perEffect.unknown).toBe(0);
+    expect(run.perEffect.arrivals.mean).toBeGreaterThanOrEqual(1);
+    expect(run.perEffect.client.mean).toBeGreaterThanOrEqual(1);
+  }
+  expect(on!.perEffect.sends.mean).toBeLessThan(off!.perEffect.sends.mean);
+
   expect(r.audit.violations).toEqual([]);
   expect(r.failures).toEqual([]);
   expect(r.svg).toContain('budget off');

@@ -21,6 +21,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditReport } from '@seamline/audit';
+import { parseEffectKey } from '@seamline/contracts';
 import type { StackEndpoints, StackOptions } from '../../infra/stack/index.ts';
 import { waitFor } from '../../infra/stack/index.ts';
 import { REPO_ROOT } from '../../infra/stack/options.ts';
@@ -128,6 +129,30 @@ export interface StormRun {
   /** Final answers of the clients' HTTP attempts: status (or timeout/error) -> count. */
   readonly clientOutcomes: Record<string, number>;
   readonly settlement: Settlement;
+  /** Attempts per logical effect (one charge), joined per key across the layers. */
+  readonly perEffect: PerEffect;
+}
+
+/**
+ * Each charge of the run joined across layers: the client's HTTP attempts for its order, the
+ * orchestrator's sends of it on the wire, and the arrivals payment counted for its key
+ * (`GET /ops/attempts/:key`: sends x bus deliveries, as they happened).
+ */
+export interface PerEffect {
+  readonly effects: number;
+  /** Effects payment had no count for (forgotten or never arrived). */
+  readonly unknown: number;
+  readonly client: Spread;
+  readonly sends: Spread;
+  readonly arrivals: Spread;
+  /** arrivals / sends over all joined effects: what the bus added. */
+  readonly redeliveryFactor: number;
+}
+
+export interface Spread {
+  readonly mean: number;
+  readonly p99: number;
+  readonly max: number;
 }
 
 export interface RetryStormResult {
@@ -147,7 +172,12 @@ export async function retryStorm(o: RetryStormOptions): Promise<RetryStormResult
     ...(o.stackOptions === undefined ? {} : { stackOptions: o.stackOptions }),
     orderReplicas: 2,
     logLevel: 'warn',
-    env: { SEAMLINE_CHAOS: 'on', SEAMLINE_CHAOS_SEED: String(o.seed) },
+    env: {
+      SEAMLINE_CHAOS: 'on',
+      SEAMLINE_CHAOS_SEED: String(o.seed),
+      // Per-key attempt counts must outlive the run (joined per effect at its end).
+      SEAMLINE_ATTEMPT_TTL_MS: '900000',
+    },
     orderEnv: {
       // The budget is per process: a leader change hands the retries to a fresh budget. Leases
       // that tolerate a loaded machine keep this scenario about the budget, not about failover.
@@ -345,9 +375,68 @@ async function stormRun(
       clients.events.filter((e) => e.attempt >= 1).map((e) => String(e.outcome)),
     ),
     settlement,
+    perEffect: await joinPerEffect(p.payment.url, tap.commands, clients.events),
   };
   log(summaryLine(run));
   return run;
+}
+
+async function joinPerEffect(
+  paymentUrl: string,
+  commands: readonly { key: string; attempt: number }[],
+  clientEvents: readonly { attempt: number; key?: string }[],
+): Promise<PerEffect> {
+  const sends = new Map<string, number>();
+  for (const c of commands) sends.set(c.key, Math.max(sends.get(c.key) ?? 0, c.attempt));
+  const clientByOrder = new Map<string, number>();
+  for (const e of clientEvents) {
+    if (e.attempt < 1 || e.key === undefined) continue;
+    const orderId = orderIdForKey(e.key);
+    clientByOrder.set(orderId, (clientByOrder.get(orderId) ?? 0) + 1);
+  }
+  const rows: { client: number; sends: number; arrivals: number }[] = [];
+  let unknown = 0;
+  const keys = [...sends.keys()];
+  for (let i = 0; i < keys.length; i += 16) {
+    const batch = await Promise.all(
+      keys.slice(i, i + 16).map(async (key) => {
+        const res = await fetch(`${paymentUrl}/ops/attempts/${encodeURIComponent(key)}`).catch(
+          () => undefined,
+        );
+        if (res?.status !== 200) return { key, total: undefined };
+        return { key, total: ((await res.json()) as { total: number }).total };
+      }),
+    );
+    for (const { key, total } of batch) {
+      if (total === undefined) {
+        unknown += 1;
+        continue;
+      }
+      const orderId = parseEffectKey(key)?.sagaId ?? '';
+      rows.push({
+        client: clientByOrder.get(orderId) ?? 0,
+        sends: sends.get(key)!,
+        arrivals: total,
+      });
+    }
+  }
+  const spread = (xs: number[]): Spread => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return {
+      mean: sorted.length === 0 ? 0 : sorted.reduce((a, b) => a + b, 0) / sorted.length,
+      p99: sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0,
+      max: sorted.at(-1) ?? 0,
+    };
+  };
+  const totalSends = rows.reduce((a, r) => a + r.sends, 0);
+  return {
+    effects: keys.length,
+    unknown,
+    client: spread(rows.map((r) => r.client)),
+    sends: spread(rows.map((r) => r.sends)),
+    arrivals: spread(rows.map((r) => r.arrivals)),
+    redeliveryFactor: totalSends === 0 ? 0 : rows.reduce((a, r) => a + r.arrivals, 0) / totalSends,
+  };
 }
 
 export function summaryLine(r: StormRun): string {
@@ -361,7 +450,10 @@ export function summaryLine(r: StormRun): string {
     `${b.worst?.retries ?? 0} retries vs ${b.worst?.allowed.toFixed(1) ?? '-'} allowed ` +
     `(${b.ok ? 'within' : 'BROKEN'}, ${b.worst?.senders ?? 1} leader(s) in it; ${r.leaderTerms} leader term(s) in the run); payment back to ${Math.round(r.recovery.baseline)}/s ` +
     `${r.recovery.afterS === undefined ? 'never' : `${r.recovery.afterS.toFixed(1)} s`} after the fault; ` +
-    `unfinished orders ${r.settlement.unfinished.length}`
+    `unfinished orders ${r.settlement.unfinished.length}; per charge (${r.perEffect.effects} joined, ` +
+    `${r.perEffect.unknown} unknown): client attempts mean ${r.perEffect.client.mean.toFixed(2)} max ${r.perEffect.client.max}, ` +
+    `orchestrator sends mean ${r.perEffect.sends.mean.toFixed(2)} max ${r.perEffect.sends.max}, ` +
+    `payment arrivals mean ${r.perEffect.arrivals.mean.toFixed(2)} p99 ${r.perEffect.arrivals.p99} max ${r.perEffect.arrivals.max}`
   );
 }
 

@@ -32,6 +32,8 @@ export interface ClientEvent {
   readonly attempt: number;
   /** HTTP status, or 'timeout' / 'error'; undefined for an offered event. */
   readonly outcome?: number | string;
+  /** The order's Idempotency-Key (HTTP attempts only). */
+  readonly key?: string;
 }
 
 const RETRY = new Set([409, 429, 500, 502, 503, 504]);
@@ -95,7 +97,7 @@ export class StormClients {
       } catch (err) {
         outcome = (err as Error).name === 'TimeoutError' ? 'timeout' : 'error';
       }
-      this.events.push({ at: Date.now(), attempt, outcome });
+      this.events.push({ at: Date.now(), attempt, outcome, key });
       if (outcome === 202) {
         this.accepted.push(key);
         return;
