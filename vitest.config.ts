@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{apps,libs,infra,chaos,e2e}/**/*.test.ts'],
+          include: ['{apps,libs,infra,chaos,e2e,bench}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           // Property tests run hundreds of cases; a loaded machine must not turn that into a failure.
           testTimeout: 60_000,

@@ -135,8 +135,10 @@ export interface StormRun {
 
 /**
  * Each charge of the run joined across layers: the client's HTTP attempts for its order, the
- * orchestrator's sends of it on the wire, and the arrivals payment counted for its key
- * (`GET /ops/attempts/:key`: sends x bus deliveries, as they happened).
+ * orchestrator's sends of it on the wire, and the arrivals payment's handler counted for its key
+ * (`GET /ops/attempts/:key`: sends x bus deliveries, as they happened). Deliveries that the
+ * chaos rule failed in the bus server never reach the handler: they are in the per-second
+ * `paymentDeliveries`, not here.
  */
 export interface PerEffect {
   readonly effects: number;
@@ -453,7 +455,7 @@ export function summaryLine(r: StormRun): string {
     `unfinished orders ${r.settlement.unfinished.length}; per charge (${r.perEffect.effects} joined, ` +
     `${r.perEffect.unknown} unknown): client attempts mean ${r.perEffect.client.mean.toFixed(2)} max ${r.perEffect.client.max}, ` +
     `orchestrator sends mean ${r.perEffect.sends.mean.toFixed(2)} max ${r.perEffect.sends.max}, ` +
-    `payment arrivals mean ${r.perEffect.arrivals.mean.toFixed(2)} p99 ${r.perEffect.arrivals.p99} max ${r.perEffect.arrivals.max}`
+    `payment handler arrivals mean ${r.perEffect.arrivals.mean.toFixed(2)} p99 ${r.perEffect.arrivals.p99} max ${r.perEffect.arrivals.max}`
   );
 }
 
