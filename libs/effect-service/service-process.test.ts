@@ -78,6 +78,62 @@ describe('runServiceProcess', () => {
     expect(h.handlers.size).toBe(0);
   });
 
+  it('retries a start-up that failed on a passing condition, with a doubling delay', async () => {
+    const h = fakeHost();
+    const slept: number[] = [];
+    let now = 0;
+    let calls = 0;
+    await runServiceProcess(
+      {
+        ...spec(async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('timeout');
+          if (calls === 2) throw Object.assign(new Error('no responders: $JS.API.INFO'), {});
+          return { close: async () => undefined };
+        }),
+        startRetry: {
+          windowMs: 10_000,
+          clock: () => now,
+          sleep: async (ms) => void slept.push((now += ms)),
+        },
+      },
+      h.host,
+    );
+    expect(calls).toBe(3);
+    expect(slept).toEqual([500, 1500]);
+    expect(h.events).toEqual([]);
+    expect(h.lines.map((l) => [l.level, l.msg, l.err])).toEqual([
+      ['warn', 'start-up failed; retrying', 'timeout'],
+      ['warn', 'start-up failed; retrying', 'no responders: $JS.API.INFO'],
+    ]);
+    expect(h.handlers.size).toBe(2);
+  });
+
+  it('gives up with status 1 once the retry window is spent', async () => {
+    const h = fakeHost();
+    let now = 0;
+    let calls = 0;
+    await runServiceProcess(
+      {
+        ...spec(async () => {
+          calls += 1;
+          throw new Error('timeout');
+        }),
+        startRetry: { windowMs: 3_000, clock: () => now, sleep: async (ms) => void (now += ms) },
+      },
+      h.host,
+    );
+    expect(await h.exit).toBe(1);
+    // 0.5 s + 1 s + 2 s would end past the 3 s window: three tries, then the fatal line.
+    expect(calls).toBe(3);
+    expect(h.lines.at(-1)).toEqual({
+      level: 'fatal',
+      service: 'ledger',
+      msg: 'start-up failed',
+      err: 'timeout',
+    });
+  });
+
   it('exits 1 when the running writer reports a fatal stop', async () => {
     const h = fakeHost();
     let fatal!: (reason: string) => void;

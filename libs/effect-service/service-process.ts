@@ -29,6 +29,30 @@ export interface ServiceProcessSpec<C extends ProcessConfig> {
    * Import the app module dynamically in here, so it loads after tracing has started.
    */
   readonly start: (config: C, onFatal: (reason: string) => void) => Promise<RunningService>;
+  /**
+   * A start-up that fails on a passing condition (a NATS request timing out while the cluster
+   * elects a new meta or stream leader, a connection refused while a server restarts) is tried
+   * again with a doubling delay (0.5 s .. 5 s) for this long before the process gives up with
+   * status 1. Any other failure exits at once. @default { windowMs: 60_000 }
+   */
+  readonly startRetry?: StartRetry;
+}
+
+export interface StartRetry {
+  readonly windowMs: number;
+  /** Injected for tests. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Injected for tests. @default Date.now */
+  readonly clock?: () => number;
+}
+
+const PASSING =
+  /timeout|timed out|no responders|jetstream is not enabled|ECONNREFUSED|CONNECTION_REFUSED|closed connection|disconnect/i;
+
+/** Whether a start-up error is one that goes away by itself (see `startRetry`). */
+export function isPassingStartError(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown } | undefined;
+  return PASSING.test(`${String(e?.name)} ${String(e?.message)} ${String(e?.code)}`);
 }
 
 /** What the runner uses of `process`; tests pass a fake. */
@@ -60,17 +84,31 @@ export async function runServiceProcess<C extends ProcessConfig>(
     instanceId: config.replicaId,
     ...(config.otlpUrl === undefined ? {} : { otlpUrl: config.otlpUrl }),
   });
-  let service: RunningService;
-  try {
-    service = await spec.start(config, () => host.exit(1));
-  } catch (err) {
-    fatalLine({ msg: 'start-up failed', err: (err as Error).message });
-    host.exit(1);
-    return;
+  const retry = spec.startRetry ?? { windowMs: 60_000 };
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const clock = retry.clock ?? Date.now;
+  const giveUpAt = clock() + retry.windowMs;
+  let service: RunningService | undefined;
+  for (let delayMs = 500; service === undefined; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      service = await spec.start(config, () => host.exit(1));
+    } catch (err) {
+      const message = (err as Error).message;
+      if (!isPassingStartError(err) || clock() + delayMs > giveUpAt) {
+        fatalLine({ msg: 'start-up failed', err: message });
+        host.exit(1);
+        return;
+      }
+      host.stderr.write(
+        `${JSON.stringify({ level: 'warn', service: spec.service, msg: 'start-up failed; retrying', err: message, retryInMs: delayMs })}\n`,
+      );
+      await sleep(delayMs);
+    }
   }
+  const running = service;
 
   const shutdown = (): void => {
-    service
+    running
       .close()
       .then(() => tracing.shutdown())
       .then(
