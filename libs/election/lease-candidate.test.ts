@@ -33,12 +33,14 @@ function scenarioArb(t: LeaseTiming, maxDrift: number) {
       prngSeed: fc.integer(),
       writeDelayMs: fc.integer({ min: 0, max: 40 }),
       watchDelayMs: fc.integer({ min: 0, max: 80 }),
+      unknownOutcomeRate: fc.constantFrom(0, 0.1, 0.3),
     })
     .map((sc) => ({
       ...sc,
       timing: t,
       random: seededRandom(sc.prngSeed),
       durationMs: 6_000,
+      unknownOutcomeUntilMs: 3_000,
     }));
 }
 
@@ -155,15 +157,38 @@ describe('LeaseCandidate', () => {
     expect(c.isLeader(151)).toBe(false);
   });
 
-  it('steps down at once when a renewal is refused or its outcome is unknown', () => {
-    for (const conflict of [true, false]) {
-      const c = new LeaseCandidate('a', timing);
-      c.decide(0);
-      c.writeSucceeded(3, 1);
-      c.decide(100);
-      expect(c.writeFailed(101, conflict)).toBe(conflict ? 'superseded' : 'renew-failed');
-      expect(c.isLeader(102)).toBe(false);
-    }
+  it('steps down at once when a renewal is refused', () => {
+    const c = new LeaseCandidate('a', timing);
+    c.decide(0);
+    c.writeSucceeded(3, 1);
+    c.decide(100);
+    expect(c.writeFailed(101, true)).toBe('superseded');
+    expect(c.isLeader(102)).toBe(false);
+  });
+
+  it('keeps a lease whose renewal outcome is unknown until its belief ends, retrying the renewal', () => {
+    const c = new LeaseCandidate('a', timing);
+    c.decide(0);
+    c.writeSucceeded(3, 0);
+    const renew = c.decide(timing.renewEveryMs);
+    expect(renew.kind).toBe('update');
+    expect(c.writeFailed(timing.renewEveryMs + 1, false)).toBeNull();
+    expect(c.isLeader(timing.renewEveryMs + 2)).toBe(true);
+    // Retried shortly, not at once, and expecting the revision it last knew.
+    expect(c.decide(timing.renewEveryMs + 2).kind).toBe('wait');
+    const retry = c.decide(timing.renewEveryMs + 1 + timing.renewEveryMs / 4);
+    expect(retry).toMatchObject({ kind: 'update', expectedRevision: 3 });
+    // That failed write had applied after all: its echo moves the expected revision forward.
+    expect(c.observe(4, rec('a', 1, 3), timing.renewEveryMs + 60)).toBeNull();
+    c.writeFailed(timing.renewEveryMs + 61, false);
+    const next = c.decide(timing.renewEveryMs + 62 + timing.renewEveryMs / 4);
+    expect(next).toMatchObject({ kind: 'update', expectedRevision: 4 });
+    c.writeFailed(timing.renewEveryMs + 63 + timing.renewEveryMs / 4, false);
+    // Nothing acknowledged since the first write: the belief ends on time regardless.
+    const end = timing.leaseMs - timing.safetyMarginMs;
+    expect(c.isLeader(end - 1)).toBe(true);
+    expect(c.checkExpiry(end)).toBe('expired');
+    expect(c.isLeader(end)).toBe(false);
   });
 
   it('two candidates racing one stale revision: exactly one acquisition applies', () => {

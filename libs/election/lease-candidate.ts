@@ -41,7 +41,7 @@ export type LeaseAction =
   /** A write is in flight; `until`: when a held lease's belief ends regardless. */
   | { kind: 'busy'; until: number | null };
 
-export type LossReason = 'superseded' | 'expired' | 'renew-failed' | 'stepped-down';
+export type LossReason = 'superseded' | 'expired' | 'stepped-down';
 
 export type WriteOutcome =
   { kind: 'elected'; token: number; term: number } | { kind: 'renewed' } | { kind: 'none' };
@@ -70,6 +70,7 @@ export class LeaseCandidate {
   private inFlight: InFlight | null = null;
   private highestTerm = 0;
   private retryCampaignAt = Number.NEGATIVE_INFINITY;
+  private retryRenewAt = Number.NEGATIVE_INFINITY;
 
   constructor(id: string, timing: LeaseTiming) {
     this.id = id;
@@ -84,12 +85,14 @@ export class LeaseCandidate {
     this.retryCampaignAt = Number.NEGATIVE_INFINITY;
     if (record !== null) this.highestTerm = Math.max(this.highestTerm, record.term);
     if (this.held === null || revision <= this.held.revision) return null;
-    // Our own renewal can be echoed before its acknowledgement: same holder, same token.
+    // Our own renewal can be echoed before its acknowledgement, or after a failure whose
+    // outcome was unknown: same holder, same token. The next renewal must expect this revision.
     if (
       record !== null &&
       record.holder === this.id &&
       tokenOf(revision, record) === this.held.token
     ) {
+      this.held = { ...this.held, revision };
       return null;
     }
     this.held = null;
@@ -110,7 +113,7 @@ export class LeaseCandidate {
       return { kind: 'busy', until: this.held === null ? null : leaderUntil(this.held, t) };
     }
     if (this.held !== null) {
-      const renewAt = this.held.sentAt + t.renewEveryMs;
+      const renewAt = Math.max(this.held.sentAt + t.renewEveryMs, this.retryRenewAt);
       if (now < renewAt)
         return { kind: 'wait', until: Math.min(renewAt, leaderUntil(this.held, t)) };
       const { token, term, revision } = this.held;
@@ -140,6 +143,7 @@ export class LeaseCandidate {
     if (flight.purpose === 'renew') {
       // If our belief already ended (expired, superseded) we do not resurrect it.
       if (this.held === null) return { kind: 'none' };
+      this.retryRenewAt = Number.NEGATIVE_INFINITY;
       this.held = { ...this.held, revision, sentAt: flight.sentAt };
       return { kind: 'renewed' };
     }
@@ -169,8 +173,16 @@ export class LeaseCandidate {
       return null;
     }
     if (this.held === null) return null;
-    this.held = null;
-    return conflict ? 'superseded' : 'renew-failed';
+    if (conflict) {
+      this.held = null;
+      return 'superseded';
+    }
+    // Outcome unknown (a timeout, the KV stream electing a leader). The belief still ends at
+    // `sentAt` of the last acknowledged write plus the lease, so keeping it is as safe as
+    // before; the renewal is retried shortly, and if this write did apply, its echo on the
+    // watch moves our revision forward (see `observe`). Only expiry or a foreign write end it.
+    this.retryRenewAt = now + this.timing.renewEveryMs / 4;
+    return null;
   }
 
   /** Gives the lease up now; returns the revision to delete by compare-and-set, if held. */

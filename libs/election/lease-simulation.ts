@@ -26,6 +26,13 @@ export interface SimScenario {
   writeDelayMs: number;
   watchDelayMs: number;
   durationMs: number;
+  /**
+   * Share of writes whose reply is an error of unknown outcome (a timeout): half of them did
+   * apply, half did not; the writer cannot tell which. @default 0
+   */
+  unknownOutcomeRate?: number;
+  /** Real time after which no write has an unknown outcome any more. @default Infinity */
+  unknownOutcomeUntilMs?: number;
 }
 
 export interface SimReport {
@@ -101,7 +108,13 @@ export function simulate(s: SimScenario): SimReport {
           : cur !== null && cur.revision === expected;
       const reply = (now: number, msg: Msg) => deliver(i, now + s.random() * s.writeDelayMs, msg);
       const now = queueNow;
-      if (!ok) return reply(now, { kind: 'reply', ok: false, conflict: true });
+      const unknown =
+        now < (s.unknownOutcomeUntilMs ?? Infinity) && s.random() < (s.unknownOutcomeRate ?? 0);
+      if (unknown) report.lastFaultAt = Math.max(report.lastFaultAt, now);
+      const unknownApplied = unknown && s.random() < 0.5;
+      if (unknown && !unknownApplied)
+        return reply(now, { kind: 'reply', ok: false, conflict: false });
+      if (!ok) return reply(now, { kind: 'reply', ok: false, conflict: !unknown });
       kv.revision += 1;
       kv.current = { revision: kv.revision, record };
       if (record.token === undefined) report.acquisitionRevisions.push(kv.revision);
@@ -111,7 +124,12 @@ export function simulate(s: SimScenario): SimReport {
         lastWatchAt[j] = when;
         deliver(j, when, { kind: 'entry', revision: kv.revision, record });
       }
-      reply(now, { kind: 'reply', ok: true, revision: kv.revision });
+      reply(
+        now,
+        unknownApplied
+          ? { kind: 'reply', ok: false, conflict: false }
+          : { kind: 'reply', ok: true, revision: kv.revision },
+      );
     });
   };
 
