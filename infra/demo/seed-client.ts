@@ -41,25 +41,37 @@ export class SeedError extends Error {
   }
 }
 
+/** Answers that mean "not now" (a writer still taking over, a replica slow to answer). */
+const PASSING_STATUS = new Set([429, 502, 503, 504]);
+
 async function post(service: string, url: string, body: object, timeoutMs: number) {
-  let response: Response;
-  try {
-    response = await fetch(`${url}/admin/seed`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    throw new SeedError(`${service} at ${url} did not answer POST /admin/seed: ${String(error)}`, {
-      cause: error,
-    });
+  // Seeding is idempotent, so a passing refusal is simply asked again, within the same budget.
+  const giveUpAt = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(`${url}/admin/seed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(Math.max(1, giveUpAt - Date.now())),
+      });
+    } catch (error) {
+      throw new SeedError(
+        `${service} at ${url} did not answer POST /admin/seed: ${String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const text = await response.text();
+    if (response.ok) return JSON.parse(text) as { created: number; existing: number };
+    const waitMs = Math.min(5_000, 250 * 2 ** (attempt - 1));
+    if (!PASSING_STATUS.has(response.status) || Date.now() + waitMs >= giveUpAt) {
+      throw new SeedError(`${service} answered ${response.status} to POST /admin/seed: ${text}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
-  const text = await response.text();
-  if (!response.ok) {
-    throw new SeedError(`${service} answered ${response.status} to POST /admin/seed: ${text}`);
-  }
-  return JSON.parse(text) as { created: number; existing: number };
 }
 
 export async function seedServices(
