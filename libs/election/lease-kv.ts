@@ -36,6 +36,10 @@ export interface ElectionBucketOptions {
 /**
  * Opens (creating if needed) the election bucket. History 1: only the current holder matters.
  * No TTL: correctness never depends on the server expiring keys, only on observers' clocks.
+ * Reads go through the stream leader, never "direct" gets: a direct get may be answered by any
+ * replica, and a replica that is behind (or, after a node was killed and restarted, holds a
+ * copy the leader does not) answers a revision the leader's compare-and-set then refuses,
+ * forever, so a candidate never takes an abandoned key over.
  */
 export async function openElectionBucket(
   nats: NatsConnection,
@@ -45,7 +49,11 @@ export async function openElectionBucket(
   if (!Number.isInteger(replicas) || replicas < 1) {
     throw new RangeError(`replicas must be a positive integer (got ${replicas})`);
   }
-  return new Kvm(nats).create(options.bucket ?? 'seamline-election', { replicas, history: 1 });
+  return new Kvm(nats).create(options.bucket ?? 'seamline-election', {
+    replicas,
+    history: 1,
+    allow_direct: false,
+  });
 }
 
 // JetStream "wrong last sequence" (10071) and its unknown-sequence variant (10164): the
