@@ -4,34 +4,16 @@
  * is counted. With the loop off (SEAMLINE_ANTI_ENTROPY_MS=0) nothing would bring it back.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../../infra/stack/index.ts';
-import type { OrderApp } from '../src/create-order-app.ts';
 import { httpIdemKey } from '../src/orchestrator/order-records.ts';
-import type { Isolation } from './order-harness.ts';
-import {
-  dropIsolation,
-  isolation,
-  leaderOf,
-  postOrder,
-  startOrderReplicas,
-} from './order-harness.ts';
+import { leaderOf, orderReplicasPerFile, postOrder } from './order-harness.ts';
 
-let iso: Isolation;
-let apps: OrderApp[];
-
-beforeAll(async () => {
-  iso = isolation();
-  apps = await startOrderReplicas(iso, 1, { SEAMLINE_ANTI_ENTROPY_MS: '300' }, {}, 3960);
-});
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  await dropIsolation(iso, [`order_${iso.suffix}`]);
-});
+const replicas = orderReplicasPerFile(1, { SEAMLINE_ANTI_ENTROPY_MS: '300' }, 3960);
 
 async function onReplica<T>(index: number, sql: string, params: unknown[]): Promise<T[]> {
   const url = new URL(inject('stack').postgres[index]!.url);
-  url.pathname = `/order_${iso.suffix}`;
+  url.pathname = `/order_${replicas.isolation().suffix}`;
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
@@ -43,7 +25,7 @@ async function onReplica<T>(index: number, sql: string, params: unknown[]): Prom
 
 describe('periodic anti-entropy on the order leader', () => {
   it('puts a record a replica lost back on it and counts the repair', async () => {
-    const leader = leaderOf(apps);
+    const leader = leaderOf(replicas.apps());
     const placed = await postOrder(leader.url, 'anti-entropy-1', {
       customerId: 'cust-1',
       items: [{ sku: 'sku-1', qty: 1, unitPriceCents: 100 }],

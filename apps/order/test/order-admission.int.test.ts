@@ -4,36 +4,19 @@
  * problem+json and Retry-After (not accept them to miss their deadlines later), through a
  * follower too, while reads keep answering.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderApp } from '../src/create-order-app.ts';
-import type { Isolation } from './order-harness.ts';
-import {
-  dropIsolation,
-  isolation,
-  leaderOf,
-  postOrder,
-  startOrderReplicas,
-} from './order-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { leaderOf, orderReplicasPerFile, postOrder } from './order-harness.ts';
 
 const order = (n: number) => ({
   customerId: `cust-${n}`,
   items: [{ sku: 'sku-1', qty: 1, unitPriceCents: 100 }],
   currency: 'USD',
 });
-let iso: Isolation;
-let apps: OrderApp[];
-
-beforeAll(async () => {
-  iso = isolation();
-  apps = await startOrderReplicas(iso, 2, { SEAMLINE_MAX_OPEN_SAGAS: '3' }, {}, 3950);
-});
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  await dropIsolation(iso, [`order_${iso.suffix}`]);
-});
+const replicas = orderReplicasPerFile(2, { SEAMLINE_MAX_OPEN_SAGAS: '3' }, 3950);
 
 describe('admission of new orders', () => {
   it('answers 429 with Retry-After once the leader drives SEAMLINE_MAX_OPEN_SAGAS open sagas', async () => {
+    const apps = replicas.apps();
     const leader = leaderOf(apps);
     const follower = apps.find((a) => a !== leader)!;
     const accepted: string[] = [];

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { waitFor } from '../../../infra/stack/index.ts';
 import type { OrderConfig } from '../src/config.ts';
 import { readOrderConfig } from '../src/config.ts';
@@ -61,6 +61,34 @@ export async function startOrderReplicas(
     what: 'an order leader',
   });
   return apps;
+}
+
+/**
+ * For a test file: `count` replicas in a fresh isolation, started before its tests and closed,
+ * with their database and streams dropped, after them. Read `apps()` inside the tests.
+ */
+export function orderReplicasPerFile(
+  count: number,
+  env: Record<string, string>,
+  basePort: number,
+): { apps(): OrderApp[]; isolation(): Isolation } {
+  let iso: Isolation | undefined;
+  let apps: OrderApp[] = [];
+  beforeAll(async () => {
+    iso = isolation();
+    apps = await startOrderReplicas(iso, count, env, {}, basePort);
+  });
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    if (iso !== undefined) await dropIsolation(iso, [`order_${iso.suffix}`]);
+  });
+  return {
+    apps: () => apps,
+    isolation: () => {
+      if (iso === undefined) throw new Error('the replicas start in beforeAll');
+      return iso;
+    },
+  };
 }
 
 export function leaderOf(apps: readonly OrderApp[]): OrderApp {
