@@ -140,11 +140,16 @@ export async function stopServices(names: readonly string[], options: StackOptio
 /**
  * Keeps the named services alive: a service that exited (a fenced payment writer exits on
  * purpose so a fresh process campaigns again) is restarted from its recorded spec. A paused one
- * is left alone: pausing is what chaos does. Returns a function that stops the watching.
+ * is left alone: pausing is what chaos does; so is a dead one `skip` names (a chaos run holding
+ * it down for a while). Returns a function that stops the watching.
  */
 export function reviveServices(
   names: readonly string[],
-  options: StackOptions & { onRevive?: (name: string, outcome: string) => void },
+  options: StackOptions & {
+    onRevive?: (name: string, outcome: string) => void;
+    /** @default never */
+    skip?: (name: string) => boolean;
+  },
   intervalMs = 2_000,
 ): () => Promise<void> {
   let stopped = false;
@@ -154,7 +159,7 @@ export function reviveServices(
     for (const name of names) {
       if (stopped) return;
       const process = view.processes.find((p) => p.name === name);
-      if (!process || process.live !== 'dead') continue;
+      if (!process || process.live !== 'dead' || options.skip?.(name) === true) continue;
       options.onRevive?.(name, 'exited; restarting');
       try {
         const record = await restartProcess(name, options);

@@ -18,7 +18,7 @@ import { waitForOrderLeader } from '../support/order-leader.ts';
 import type { ScenarioContext } from '../support/scenario-command.ts';
 import { intOption, runScenarioCommand } from '../support/scenario-command.ts';
 import type { Settlement } from '../support/settle.ts';
-import { auditRun, settle } from '../support/settle.ts';
+import { auditRun, settle, settlementFailures } from '../support/settle.ts';
 
 export const describe = 'SIGKILL the order leader under load (repeatedly); no saga lost or doubled';
 
@@ -109,10 +109,7 @@ export async function killLeader(o: KillLeaderOptions): Promise<KillLeaderResult
     const settlement = await settle(p, load.acceptedIds(), o.settleTimeoutMs ?? 90_000);
     const { report, text } = await auditRun(p);
     log(`auditor:\n${text}`);
-    const failures: string[] = [];
-    for (const u of settlement.unfinished)
-      failures.push(`accepted order ${u.orderId} did not finish (${u.status})`);
-    for (const v of report.violations) failures.push(`auditor: ${v.rule} ${v.key}: ${v.detail}`);
+    const failures = settlementFailures(settlement, report);
     return {
       runId: p.runId,
       rounds,

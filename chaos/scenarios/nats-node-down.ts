@@ -23,7 +23,7 @@ import { waitForOrderLeader } from '../support/order-leader.ts';
 import type { ScenarioContext } from '../support/scenario-command.ts';
 import { intOption, runScenarioCommand } from '../support/scenario-command.ts';
 import type { Settlement } from '../support/settle.ts';
-import { auditRun, settle } from '../support/settle.ts';
+import { auditRun, settle, settlementFailures } from '../support/settle.ts';
 
 export const describe =
   'SIGKILL a NATS node (the election stream leader); election and pipeline go on';
@@ -147,9 +147,7 @@ export async function natsNodeDown(o: NatsNodeDownOptions): Promise<NatsNodeDown
       failures.push(
         `only ${finishedDuringOutage}/${acceptedDuringOutage} outage orders finished while the node was down`,
       );
-    for (const u of settlement.unfinished)
-      failures.push(`accepted order ${u.orderId} did not finish (${u.status})`);
-    for (const v of report.violations) failures.push(`auditor: ${v.rule} ${v.key}: ${v.detail}`);
+    failures.push(...settlementFailures(settlement, report));
     return {
       runId: p.runId,
       node,

@@ -38,7 +38,7 @@ import { intOption, runScenarioCommand } from '../support/scenario-command.ts';
 import type { LogLine } from '../support/service-log.ts';
 import { isFencingRejection, LogCursor, WRITE_STALLED } from '../support/service-log.ts';
 import type { Settlement } from '../support/settle.ts';
-import { auditRun, settle } from '../support/settle.ts';
+import { auditRun, settle, settlementFailures } from '../support/settle.ts';
 
 export const describe =
   'SIGSTOP the order leader mid-write past its lease; its stale write must be fenced off';
@@ -217,9 +217,7 @@ export async function pauseLeader(o: PauseLeaderOptions): Promise<PauseLeaderRes
       failures.push(
         `state written by the new leader went back: ${b.key} ${b.before} -> ${b.after}`,
       );
-    for (const u of settlement.unfinished)
-      failures.push(`accepted order ${u.orderId} did not finish (${u.status})`);
-    for (const v of report.violations) failures.push(`auditor: ${v.rule} ${v.key}: ${v.detail}`);
+    failures.push(...settlementFailures(settlement, report));
     return {
       runId: p.runId,
       oldLeader: { name: l1.name, token: t1 },

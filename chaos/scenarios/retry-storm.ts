@@ -23,7 +23,6 @@ import path from 'node:path';
 import type { AuditReport } from '@seamline/audit';
 import { parseEffectKey } from '@seamline/contracts';
 import type { StackEndpoints, StackOptions } from '../../infra/stack/index.ts';
-import { waitFor } from '../../infra/stack/index.ts';
 import { REPO_ROOT } from '../../infra/stack/options.ts';
 import type { ChaosPipeline } from '../support/chaos-pipeline.ts';
 import { startChaosPipeline } from '../support/chaos-pipeline.ts';
@@ -33,13 +32,12 @@ import { metricSum } from '../support/metrics-text.ts';
 import { awaitTerminal, placeOrder } from '../support/order-client.ts';
 import { orderReplicas, waitForOrderLeader } from '../support/order-leader.ts';
 import { orderIdForKey } from '../support/order-load.ts';
-import { readOrderTruth } from '../support/order-store-view.ts';
 import { restartOrderReplicas } from '../support/order-restart.ts';
 import { PipelineChaos } from '../support/pipeline-chaos.ts';
 import type { ScenarioContext } from '../support/scenario-command.ts';
 import { intOption, runScenarioCommand } from '../support/scenario-command.ts';
 import type { Settlement } from '../support/settle.ts';
-import { auditRun, settle } from '../support/settle.ts';
+import { auditRun, settle, settleEveryOrder } from '../support/settle.ts';
 import type { BoundCheck, Recovery } from '../support/storm-analysis.ts';
 import {
   checkRetryBound,
@@ -575,24 +573,6 @@ function graphOf(runs: readonly StormRun[], o: RetryStormOptions) {
       },
     ],
   };
-}
-
-async function settleEveryOrder(
-  p: ChaosPipeline,
-  timeoutMs: number,
-  log: (line: string) => void,
-): Promise<void> {
-  const open = async () =>
-    [...(await readOrderTruth(p)).values()].filter(
-      (r) => r.key.startsWith('order:') && r.tag !== 'COMPLETED' && r.tag !== 'CANCELLED',
-    );
-  const left = await waitFor(async () => ((await open()).length === 0 ? [] : undefined), {
-    what: 'every order of the run to finish',
-    timeoutMs,
-    intervalMs: 250,
-  }).catch(() => open());
-  if (left.length > 0)
-    log(`${left.length} orders still open: ${left.map((r) => r.key).join(', ')}`);
 }
 
 function countBy(values: readonly string[]): Record<string, number> {

@@ -48,6 +48,11 @@ export interface ChaosPipeline {
   readonly payment: ServiceEndpoint;
   readonly inventory: ServiceEndpoint;
   readonly fixture: { customers: number; skus: number };
+  /**
+   * Keeps payment or inventory down once it dies: the reviver leaves it alone until the
+   * returned release is called, then restarts it on its next round.
+   */
+  holdDown(name: string): () => void;
   /** Stops every process of the run, then drops its databases and streams unless kept. */
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -98,12 +103,14 @@ export async function startChaosPipeline(options: ChaosPipelineOptions): Promise
     stock: 1_000_000,
     rareSku: true,
   });
+  const held = new Map<string, number>();
   const stopReviving =
     options.revive === false
       ? async () => {}
       : reviveServices([payment.name, inventory.name], {
           ...stackOptions,
           onRevive: (name, outcome) => log(`${name}: ${outcome}`),
+          skip: (name) => (held.get(name) ?? 0) > 0,
         });
   let stopped = false;
   return {
@@ -116,6 +123,15 @@ export async function startChaosPipeline(options: ChaosPipelineOptions): Promise
     payment,
     inventory,
     fixture,
+    holdDown(name) {
+      held.set(name, (held.get(name) ?? 0) + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        held.set(name, (held.get(name) ?? 1) - 1);
+      };
+    },
     async stop({ keepData = false } = {}) {
       if (stopped) return;
       stopped = true;

@@ -7,7 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ChaosTally, FaultRuleInput, RuleTally, StoredRule } from '@seamline/chaos-control';
-import { ChaosControl, chaosBucketName } from '@seamline/chaos-control';
+import { ChaosControl, chaosBucketName, FaultRuleError } from '@seamline/chaos-control';
 import type { ChaosPipeline } from './chaos-pipeline.ts';
 
 export class PipelineChaos {
@@ -34,6 +34,42 @@ export class PipelineChaos {
     const revision = Math.max(...stored.map((s) => s.revision));
     for (const service of services) await this.control.waitApplied(service, revision);
     return stored;
+  }
+
+  /**
+   * Sets one rule and confirms it without insisting: a rule is in force once stored, and a
+   * process that is down (killed by the same run) reads the rules when it starts. `confirmed`
+   * says whether the service's live processes were seen applying it within `confirmMs`. A
+   * store that times out (a NATS node of the bucket's stream just died) is tried again until
+   * `storeMs` has passed.
+   */
+  async add(
+    rule: FaultRuleInput,
+    { confirmMs = 5_000, storeMs = 15_000 } = {},
+  ): Promise<{ stored: StoredRule; confirmed: boolean }> {
+    const stored = await retrying(() => this.control.set(rule), storeMs);
+    const confirmed = await this.confirm(rule.pattern, stored.revision, confirmMs);
+    return { stored, confirmed };
+  }
+
+  /** Removes one rule; stored and confirmed like {@link add}. */
+  async remove(
+    id: string,
+    pattern: string,
+    { confirmMs = 5_000, storeMs = 15_000 } = {},
+  ): Promise<boolean> {
+    const { revision } = await retrying(() => this.control.clear(id), storeMs);
+    return revision === 0 || this.confirm(pattern, revision, confirmMs);
+  }
+
+  /** False when not confirmed in time, or when reading the tallies failed (a NATS node down). */
+  private async confirm(pattern: string, revision: number, timeoutMs: number): Promise<boolean> {
+    try {
+      await this.control.waitApplied(pattern.split('.')[0]!, revision, { timeoutMs });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async clear(service: string): Promise<void> {
@@ -67,6 +103,19 @@ export class PipelineChaos {
       }
     } finally {
       await this.nc.close();
+    }
+  }
+}
+
+/** Tries `op` again after any failure but a malformed rule, until `timeoutMs` has passed. */
+async function retrying<T>(op: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof FaultRuleError || Date.now() > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
 }

@@ -53,6 +53,37 @@ export async function settle(
   }
 }
 
+/**
+ * Waits until every order of the run in the store is terminal, acknowledged or not: a client
+ * that timed out or gave up may still have created its order, and the auditor expects every
+ * order finished. Returns the ones still open at the deadline.
+ */
+export async function settleEveryOrder(
+  p: ChaosPipeline,
+  timeoutMs: number,
+  log: (line: string) => void = () => {},
+): Promise<string[]> {
+  const open = async () =>
+    [...(await readOrderTruth(p)).values()]
+      .filter((r) => r.key.startsWith('order:') && !TERMINAL.has(r.tag ?? ''))
+      .map((r) => r.key);
+  const left = await waitFor(async () => ((await open()).length === 0 ? [] : undefined), {
+    what: 'every order of the run to finish',
+    timeoutMs,
+    intervalMs: 250,
+  }).catch(() => open());
+  if (left.length > 0) log(`${left.length} orders still open: ${left.join(', ')}`);
+  return left;
+}
+
+/** The failures every run reports: accepted orders that never finished, auditor violations. */
+export function settlementFailures(settlement: Settlement, report: AuditReport): string[] {
+  return [
+    ...settlement.unfinished.map((u) => `accepted order ${u.orderId} did not finish (${u.status})`),
+    ...report.violations.map((v) => `auditor: ${v.rule} ${v.key}: ${v.detail}`),
+  ];
+}
+
 /** The auditor over the run's databases: anti-entropy first, every order must be terminal. */
 export async function auditRun(p: ChaosPipeline): Promise<{ report: AuditReport; text: string }> {
   const report = await auditStack({

@@ -3,7 +3,7 @@
  * restart. Each acts on the whole process group and returns only once the kernel shows the
  * effect (every member stopped, every member gone, or the restarted process ready).
  */
-import { launch } from './launcher.ts';
+import { awaitReady, spawnPlanned } from './launcher.ts';
 import type { LaunchPlan } from './launch-plan.ts';
 import type { StackOptions } from './options.ts';
 import { killGroup, liveState, members, signalGroup, waitGroupStopped } from './process-group.ts';
@@ -101,7 +101,8 @@ export function planFromRecord(record: ProcessRecord): LaunchPlan {
   };
 }
 
-export async function restartInSession(session: Session, name: string): Promise<ProcessRecord> {
+/** Kill if alive and spawn again from the recorded plan; does not wait for readiness. */
+async function respawnInSession(session: Session, name: string): Promise<ProcessRecord> {
   const record = findRecord(session.status, name);
   const plan =
     record?.kind === 'service' ? planFromRecord(record) : await infraPlanFor(session, name);
@@ -110,10 +111,25 @@ export async function restartInSession(session: Session, name: string): Promise<
     await killGroup(record);
     record.state = 'dead';
   }
-  return launch(session, plan);
+  const fresh = await spawnPlanned(session, plan);
+  session.opts.log(`${name}: started pid ${fresh.pid}, waiting for readiness (${fresh.logPath})`);
+  return fresh;
 }
 
-/** Kill if alive, start again from the recorded plan, wait until ready. */
-export function restartProcess(name: string, options: StackOptions = {}): Promise<ProcessRecord> {
-  return withSession(options, (session) => restartInSession(session, name));
+/**
+ * Kill if alive, start again from the recorded plan, wait until ready. Only the respawn holds
+ * the stack lock: a slow start-up must not hold back other processes' signals (a chaos run
+ * resuming a paused PostgreSQL while a service restarts).
+ */
+export async function restartProcess(
+  name: string,
+  options: StackOptions = {},
+): Promise<ProcessRecord> {
+  const { session, record } = await withSession(options, async (s) => ({
+    session: s,
+    record: await respawnInSession(s, name),
+  }));
+  await awaitReady(session, record);
+  session.opts.log(`${name}: ready`);
+  return record;
 }
