@@ -77,9 +77,28 @@ export interface OrderAppOverrides {
 @Module({})
 class OrderHttpModule {}
 
+/**
+ * Builds and starts one order replica. A start that fails part-way (a NATS request timing out
+ * while the cluster elects a leader) closes what it had opened, so the caller may try again in
+ * the same process.
+ */
 export async function createOrderApp(
   config: OrderConfig,
   overrides: OrderAppOverrides = {},
+): Promise<OrderApp> {
+  const opened: (() => Promise<unknown>)[] = [];
+  try {
+    return await buildOrderApp(config, overrides, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function buildOrderApp(
+  config: OrderConfig,
+  overrides: OrderAppOverrides,
+  opened: (() => Promise<unknown>)[],
 ): Promise<OrderApp> {
   const clock = overrides.clock ?? Date.now;
   const metrics = createMetrics();
@@ -95,12 +114,14 @@ export async function createOrderApp(
     observer: quorumMetricsObserver(metrics),
     ...(config.unsafeNoFencing ? { unsafe: { fencing: false } } : {}),
   });
+  opened.push(() => store.close());
   if (config.unsafeNoFencing) {
     log.warn('UNSAFE: replicas do not check fencing tokens (SEAMLINE_UNSAFE_NO_FENCING=on)');
   }
   const writeStall =
     config.chaosStall === 'off' ? undefined : new WriteStall(config.chaosStall, log);
   const nc = await connect({ servers: [...config.nats], name: `seamline-${config.replicaId}` });
+  opened.push(() => nc.close());
   const bus = await BusClient.connect({
     connection: nc,
     requester: 'order',
@@ -224,6 +245,10 @@ export async function createOrderApp(
   // Nothing expires a key lazily while no request comes: sweep, so its sample is not held back.
   const attemptTimer = setInterval(() => clientAttempts.sweep(), overrides.attemptSweepMs ?? 5_000);
   attemptTimer.unref();
+  opened.push(async () => {
+    clearInterval(lagTimer);
+    clearInterval(attemptTimer);
+  });
 
   const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024 });
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -301,7 +326,9 @@ export async function createOrderApp(
     metrics.httpRequestDuration.observe({ route }, (performance.now() - start) / 1000);
   });
   SwaggerModule.setup('docs', app, openApiDocument() as never);
+  opened.push(() => app.close());
   await app.listen(config.http.port, config.http.host);
+  opened.push(() => election.stop());
   await election.start();
   log.info({ url: self }, 'order replica listening');
   // The leader compares its database across the replicas now and then: the divergence gauge
