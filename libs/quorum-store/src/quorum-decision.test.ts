@@ -80,16 +80,19 @@ describe('write decision', () => {
     );
   });
 
-  it('never calls a failure clean when any replica acked or may have applied', () => {
+  it('never calls a failure clean when any replica acked, may have applied, or is still writing', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 5 }),
         fc.array(writeOutcome, { minLength: 1, maxLength: 5 }),
-        (w, outcomes) => {
-          const d = decideWrite(outcomes, outcomes.length, w);
-          const mayHaveApplied = outcomes.some(
-            (o) => o.kind === 'ack' || (o.kind === 'failed' && o.applied === 'unknown'),
-          );
+        fc.integer({ min: 0, max: 3 }),
+        (w, outcomes, stillWriting) => {
+          const d = decideWrite(outcomes, outcomes.length + stillWriting, w);
+          const mayHaveApplied =
+            stillWriting > 0 ||
+            outcomes.some(
+              (o) => o.kind === 'ack' || (o.kind === 'failed' && o.applied === 'unknown'),
+            );
           if (d.kind === 'unavailable') expect(mayHaveApplied).toBe(false);
           if (d.kind === 'indeterminate') expect(mayHaveApplied).toBe(true);
         },

@@ -59,7 +59,11 @@ export function decideWrite(
   if (acks >= needed) return { kind: 'success', acks };
   const pending = total - outcomes.length;
   if (acks + pending >= needed) return { kind: 'pending' };
-  return acks > 0 || maybeApplied ? { kind: 'indeterminate', acks } : { kind: 'unavailable', acks };
+  // Decided before every replica answered: one still writing may yet apply it, so only a
+  // round in which every replica refused without applying is a clean failure.
+  return acks > 0 || maybeApplied || pending > 0
+    ? { kind: 'indeterminate', acks }
+    : { kind: 'unavailable', acks };
 }
 
 /** A stored record as a replica returns it. */
