@@ -100,6 +100,8 @@ export class NotLeaderError extends Error {
 
 export class Orchestrator {
   private readonly open = new Map<string, Saga>();
+  /** Bumped by every takeover and abdication: a takeover that is no longer the latest stops. */
+  private term = 0;
   /** Long-polls waiting for a saga this leader drives to finish (see `settled`). */
   private readonly waiters = new Map<string, ((saga: Saga | undefined) => void)[]>();
   /** Per saga: no re-drive before this time (set when a retry was shed). */
@@ -138,15 +140,29 @@ export class Orchestrator {
     token: number,
     store: { installFence(domain: string, token: number): Promise<unknown> },
   ): Promise<void> {
+    // A lease lost while this takeover awaits (the fence, the reload, the consumer) abdicates
+    // before `token` is set; without this check the takeover would then finish and lead on with
+    // no lease: a second leader until one of its writes is fenced.
+    const term = ++this.term;
+    const superseded = (): boolean => term !== this.term;
     await store.installFence(ORDER_DOMAIN, token);
     const sagas = await this.deps.records.loadOpen();
+    if (superseded()) {
+      this.deps.log.warn({ token }, 'leadership ended during the takeover; not leading');
+      return;
+    }
     this.token = token;
     for (const saga of sagas) this.open.set(saga.orderId, saga);
     this.deps.log.info(
       { token, reloaded: sagas.length },
       'leading: fence installed, open sagas reloaded',
     );
-    this.replies = await this.deps.bus.consumeReplies('order', (m) => this.handleReply(m));
+    const replies = await this.deps.bus.consumeReplies('order', (m) => this.handleReply(m));
+    if (superseded()) {
+      await replies.stop().catch(() => {});
+      return;
+    }
+    this.replies = replies;
     this.ticker = setInterval(() => void this.tick(), this.o.tickMs);
     this.sweeper = setInterval(() => void this.sweep(), this.o.orphanSweepMs);
     // A predecessor may have died between persisting and sending: resend everything outstanding,
@@ -169,6 +185,7 @@ export class Orchestrator {
 
   /** Stops leading at once: no further writes or sends from this process. */
   async abdicate(reason: string): Promise<void> {
+    this.term += 1; // also ends a takeover still in progress (see `lead`)
     if (this.token === undefined) return;
     const token = this.token;
     this.token = undefined;
