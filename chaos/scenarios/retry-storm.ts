@@ -145,8 +145,6 @@ export interface PerEffect {
   readonly client: Spread;
   readonly sends: Spread;
   readonly arrivals: Spread;
-  /** arrivals / sends over all joined effects: what the bus added. */
-  readonly redeliveryFactor: number;
 }
 
 export interface Spread {
@@ -428,14 +426,12 @@ async function joinPerEffect(
       max: sorted.at(-1) ?? 0,
     };
   };
-  const totalSends = rows.reduce((a, r) => a + r.sends, 0);
   return {
     effects: keys.length,
     unknown,
     client: spread(rows.map((r) => r.client)),
     sends: spread(rows.map((r) => r.sends)),
     arrivals: spread(rows.map((r) => r.arrivals)),
-    redeliveryFactor: totalSends === 0 ? 0 : rows.reduce((a, r) => a + r.arrivals, 0) / totalSends,
   };
 }
 

@@ -15,6 +15,7 @@ import { LeaderElection } from '@seamline/election';
 import { FencedEffectWriter, IdempotentEffects } from '@seamline/idempotency';
 import type { Logger } from '@seamline/observability';
 import {
+  antiEntropyLogObserver,
   busMetricsObserver,
   createLogger,
   createMetrics,
@@ -123,11 +124,7 @@ export async function startEffectService<E, S>(
     everyMs: config.antiEntropyMs,
     active: () => duty.isReady() && closing === undefined,
     pass: () => store.antiEntropy(),
-    onPass: (reports) => {
-      const divergent = reports.filter((r) => r.divergent > 0);
-      if (divergent.length > 0) log.warn({ reports: divergent }, 'anti-entropy repaired replicas');
-    },
-    onError: (err) => log.warn({ err: String(err) }, 'anti-entropy pass failed; will retry'),
+    ...antiEntropyLogObserver(log),
   });
   // `payment.charge` -> `charge`: the operation label runEffectCommand is given.
   const operations = Object.keys(spec.commands).map((p) => p.slice(p.indexOf('.') + 1));

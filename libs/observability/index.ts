@@ -55,6 +55,7 @@ export type { BusMessageInfo } from './bus-spans.ts';
 export { traceMessageHandlers, tracedBusClient } from './traced-bus.ts';
 export type { MessageHandlerRegistry, TraceableBusClient } from './traced-bus.ts';
 export {
+  antiEntropyLogObserver,
   busMetricsObserver,
   effectArrivalsObserver,
   effectAttemptsObserver,

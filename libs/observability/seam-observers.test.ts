@@ -8,6 +8,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {
+  antiEntropyLogObserver,
   busMetricsObserver,
   createLogger,
   createMetrics,
@@ -119,6 +120,27 @@ describe('effectArrivalsObserver', () => {
       'seamline_effect_arrivals_total{service="payment",operation="charge",cause="resend"} 0',
       'seamline_effect_arrivals_total{service="payment",operation="charge",cause="redelivery"} 2',
       'seamline_effect_arrivals_total{service="payment",operation="refund",cause="resend"} 1',
+    ]);
+  });
+});
+
+describe('antiEntropyLogObserver', () => {
+  it('warns once per pass that repaired something or failed, and stays quiet on a clean pass', () => {
+    const lines: [unknown, string][] = [];
+    const log = { warn: (obj: unknown, msg: string) => void lines.push([obj, msg]) };
+    const o = antiEntropyLogObserver(
+      log as unknown as Parameters<typeof antiEntropyLogObserver>[0],
+    );
+    o.onPass([{ domain: 'order', divergent: 0 }]);
+    expect(lines).toEqual([]);
+    o.onPass([
+      { domain: 'order', divergent: 0 },
+      { domain: 'payment', divergent: 3 },
+    ]);
+    o.onError(new Error('pg-2 down'));
+    expect(lines).toEqual([
+      [{ reports: [{ domain: 'payment', divergent: 3 }] }, 'anti-entropy repaired replicas'],
+      [{ err: 'Error: pg-2 down' }, 'anti-entropy pass failed; will retry'],
     ]);
   });
 });

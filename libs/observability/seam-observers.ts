@@ -121,6 +121,22 @@ export function effectArrivalsObserver(
 }
 
 /**
+ * Hooks of a periodic anti-entropy pass: a pass that found (and repaired) divergent records, or
+ * that failed, is one warn line; a clean pass says nothing (the divergence gauge has it).
+ */
+export function antiEntropyLogObserver(log: Logger) {
+  return {
+    onPass(reports: readonly { readonly domain: string; readonly divergent: number }[]) {
+      const divergent = reports.filter((r) => r.divergent > 0);
+      if (divergent.length > 0) log.warn({ reports: divergent }, 'anti-entropy repaired replicas');
+    },
+    onError(err: unknown) {
+      log.warn({ err: String(err) }, 'anti-entropy pass failed; will retry');
+    },
+  };
+}
+
+/**
  * Dead-letter reasons are free text that can quote subjects and payload issues; the label must
  * stay a small fixed set, so the text is classified and kept only in the dead-letter stream.
  */

@@ -12,6 +12,7 @@ import { BusClient } from '@seamline/bus';
 import { LeaderElection } from '@seamline/election';
 import type { Logger, SeamlineMetrics } from '@seamline/observability';
 import {
+  antiEntropyLogObserver,
   busMetricsObserver,
   createLogger,
   createMetrics,
@@ -337,11 +338,7 @@ async function buildOrderApp(
     everyMs: config.antiEntropyMs,
     active: () => orchestrator.leading,
     pass: () => store.antiEntropy(),
-    onPass: (reports) => {
-      const divergent = reports.filter((r) => r.divergent > 0);
-      if (divergent.length > 0) log.warn({ reports: divergent }, 'anti-entropy repaired replicas');
-    },
-    onError: (err) => log.warn({ err: String(err) }, 'anti-entropy pass failed; will retry'),
+    ...antiEntropyLogObserver(log),
   });
 
   let closed = false;

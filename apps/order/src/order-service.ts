@@ -125,13 +125,13 @@ export class OrderService {
     let pollMs = 50;
     while (!isTerminal(saga.status) && this.clock() < until) {
       const left = Math.max(1, until - this.clock());
-      const done = await this.orchestrator.settled(orderId, Math.min(left, 1_000));
-      if (done !== undefined) {
-        saga = done;
-        break;
+      if (this.orchestrator.drives(orderId)) {
+        const done = await this.orchestrator.settled(orderId, Math.min(left, 1_000));
+        if (done !== undefined) return orderView(done, true);
+      } else {
+        await new Promise((r) => setTimeout(r, Math.min(pollMs, left)));
+        pollMs = Math.min(pollMs * 2, 400);
       }
-      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, until - this.clock()))));
-      pollMs = Math.min(pollMs * 2, 400);
       saga = (await this.records.loadSaga(orderId)) ?? saga;
     }
     return orderView(saga, true);

@@ -421,13 +421,18 @@ export class Orchestrator {
     }
   }
 
+  /** Whether this replica leads and drives `orderId` (it is open here). */
+  drives(orderId: string): boolean {
+    return this.open.has(orderId);
+  }
+
   /**
    * Resolves with the saga once this leader finishes it, or `undefined` after `timeoutMs`, at
    * once when this replica does not drive it (a follower, or already finished): the HTTP
    * long-poll waits here instead of re-reading the quorum while its order runs.
    */
   settled(orderId: string, timeoutMs: number): Promise<Saga | undefined> {
-    if (!this.open.has(orderId)) return Promise.resolve(undefined);
+    if (!this.drives(orderId)) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const waiter = (saga: Saga | undefined): void => {
         clearTimeout(timer);
