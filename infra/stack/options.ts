@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -122,10 +124,31 @@ export function stackPaths(root: string) {
     statusFile: path.join(root, 'stack', 'status.json'),
     lockFile: path.join(root, 'stack', 'lock'),
     logFile: (name: string) => path.join(root, 'logs', `${name}.log`),
-    postgresDir: (index: number) => path.join(root, `pg-${index}`),
+    postgresDir: (index: number) => path.join(postgresHome(root), `pg-${index}`),
     natsDir: (index: number, mode: NatsMode) =>
       path.join(root, mode === 'single' ? 'nats-single' : `nats-${index}`),
   };
+}
+
+/**
+ * Where the PostgreSQL instance directories live. Under the stack root, unless we are root and
+ * the `postgres` OS user, which runs them, cannot reach the root (a checkout below a 0700
+ * directory such as /root or a `mktemp -d` one): then in /var/tmp/seamline-<hash of the root>,
+ * so each stack still keeps its own. Everything else (status, logs, NATS) stays under the root:
+ * the supervisor, not postgres, opens the log files.
+ */
+export function postgresHome(root: string): string {
+  const resolved = path.resolve(root);
+  if (process.getuid?.() !== 0 || othersCanReach(resolved)) return resolved;
+  const id = createHash('sha1').update(resolved).digest('hex').slice(0, 12);
+  return path.join('/var/tmp', `seamline-${id}`);
+}
+
+function othersCanReach(dir: string): boolean {
+  for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    if (fs.existsSync(d) && (fs.statSync(d).mode & 0o001) === 0) return false;
+  }
+  return true;
 }
 
 export function samePorts(a: PortPlan, b: PortPlan): boolean {

@@ -35,8 +35,8 @@ export function emptyStatus(opts: ResolvedOptions): StackStatus {
 }
 
 /**
- * Creates the root so the postgres OS user can traverse it (mkdtemp makes 0700 dirs) and fails
- * clearly when an ancestor is not traversable.
+ * Creates the root so the postgres OS user can traverse it (mkdtemp makes 0700 dirs). When an
+ * ancestor keeps postgres out anyway, its instance dirs live elsewhere (`postgresHome`).
  */
 export function ensureRoot(root: string): void {
   fs.mkdirSync(path.join(root, 'logs'), { recursive: true });
@@ -45,13 +45,6 @@ export function ensureRoot(root: string): void {
   for (const dir of [root, path.join(root, 'logs')]) {
     const mode = fs.statSync(dir).mode;
     if ((mode & 0o005) !== 0o005) fs.chmodSync(dir, mode | 0o005);
-  }
-  for (let dir = path.dirname(root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if ((fs.statSync(dir).mode & 0o001) === 0) {
-      throw new Error(
-        `${dir} is not traversable by other users; postgres (not root) must reach ${root}`,
-      );
-    }
   }
 }
 
