@@ -132,9 +132,12 @@ export function members(ref: GroupRef, verified = false): ProcStat[] {
  */
 export function liveState(ref: GroupRef): LiveState {
   const leader = readStat(ref.pid);
-  if (!leader || isZombie(leader) || leader.pgrp !== ref.pgid || !matches(ref.pid, ref.match)) {
-    return 'dead';
-  }
+  if (!leader || isZombie(leader) || leader.pgrp !== ref.pgid) return 'dead';
+  // An empty cmdline proves nothing: /proc shows none while the process is still exec'ing (a
+  // readiness probe caught a healthy service starting up that way and gave it up as exited).
+  // The group, the zombie check and the start time above still tell a dead or reused pid.
+  const cmdline = readCmdline(ref.pid);
+  if (cmdline !== '' && !ref.match.some((marker) => cmdline.includes(marker))) return 'dead';
   if (ref.startTicks && leader.startTicks !== ref.startTicks) return 'dead';
   return isStopped(leader) ? 'paused' : 'running';
 }
