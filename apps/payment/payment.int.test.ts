@@ -2,7 +2,9 @@
  * The payment service against the real stack (3 Postgres, NATS cluster), through the bus.
  * Hunts: a replayed charge debiting twice or answering differently, a ledger entry missing from
  * (or doubled on) some replica, a reused key answered with another request's result, a declined
- * charge touching the balance, a refund of the wrong amount or twice, a re-seed resetting a
+ * charge touching the balance, a refund of the wrong amount or twice, a late redelivery of an
+ * applied charge answered DEADLINE_EXCEEDED (hole 1 of issue 9: the saga then took the charge
+ * for never applied and kept the money on a cancelled order), a re-seed resetting a
  * balance, bad HTTP input crashing instead of a problem+json 400, and a writer that keeps
  * writing (or writes anything) after a newer writer fenced it.
  */
@@ -37,7 +39,19 @@ beforeAll(async () => {
     step: 'charge',
     namespace: 'pay',
     start: (config) =>
-      createPaymentApp(config, { logDestination: logs, onFatal: (reason) => fatal.push(reason) }),
+      createPaymentApp(config, {
+        logDestination: logs,
+        onFatal: (reason) => fatal.push(reason),
+        // A command of a `late-` saga with a short deadline is held until that deadline passed.
+        bus: {
+          faults: {
+            beforeHandle: (cmd) =>
+              cmd.sagaId.startsWith('late-') && cmd.remainingMs() < 5_000
+                ? { delayMs: Math.max(0, cmd.remainingMs()) + 50 }
+                : undefined,
+          },
+        },
+      }),
   });
   ({ svc, orders } = t);
   expect(await t.seed({ customers: 3, balanceCents: 10_000 })).toEqual({ created: 4, existing: 0 });
@@ -97,6 +111,44 @@ describe('charge', () => {
     });
     expect(await balances('cust-3')).toEqual(t.everywhere(10_000));
     expect(await t.keysOnEveryReplica('ledger:saga-3:')).toEqual(t.everywhere([]));
+  });
+});
+
+describe('a delivery past its deadline (hole 1)', () => {
+  it('is answered from the stored result when an earlier delivery applied the charge', async () => {
+    const key = await orders.send('charge', 'late-1', charge('order-late-1', 'cust-1', 500));
+    const [first] = await orders.waitReplies(key, 1);
+    expect(first?.reply).toMatchObject({ ok: true, result: { outcome: 'charged' } });
+
+    // The first reply "was lost"; the re-drive is handled after its deadline passed.
+    await orders.send(
+      'charge',
+      'late-1',
+      charge('order-late-1', 'cust-1', 500),
+      2,
+      Date.now() + 300,
+    );
+    const [, late] = await orders.waitReplies(key, 2);
+    expect(late?.reply).toEqual(first?.reply);
+
+    // Put cust-1's money back for the tests below.
+    const refund = await orders.send('refund', 'late-1', charge('order-late-1', 'cust-1', 500));
+    await orders.waitReplies(refund, 1);
+  });
+
+  it('starts nothing when no delivery applied it, and says DEADLINE_EXCEEDED', async () => {
+    const before = await balances('cust-2');
+    const key = await orders.send(
+      'charge',
+      'late-2',
+      charge('order-late-2', 'cust-2', 700),
+      1,
+      Date.now() + 300,
+    );
+    const [reply] = await orders.waitReplies(key, 1);
+    expect(reply?.reply).toMatchObject({ ok: false, code: 'DEADLINE_EXCEEDED', retryable: false });
+    expect(await balances('cust-2')).toEqual(before);
+    expect(await t.keysOnEveryReplica('ledger:late-2:')).toEqual(t.everywhere([]));
   });
 });
 

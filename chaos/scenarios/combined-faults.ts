@@ -25,8 +25,11 @@
  *   replies in both windows): 30 duplicate effects, 772 800 cents charged for 634 100.
  * - `--no-fencing` (SEAMLINE_UNSAFE_NO_FENCING=on in the order replicas) does not fail every
  *   time: seed 43 failed 2 of 5 runs; seed 7 passed once, and so did seed 20250 with
- *   `--seconds 28`. One failure: "uncompensated-effect: CANCELLED order (DEADLINE_EXCEEDED)
- *   kept its charge: no refund". The other: after nats-3 was killed, two replicas reported leading for over 20 s (tokens
+ *   `--seconds 28`. One failure, "uncompensated-effect: CANCELLED order (DEADLINE_EXCEEDED)
+ *   kept its charge: no refund", was not the fencing switch's doing: it was a charge whose reply
+ *   was lost and whose re-drive was refused at the deadline, which the saga took for "never
+ *   applied" (it happened with every protection on too; fixed, see ADR 0003). The other: after
+ *   nats-3 was killed, two replicas reported leading for over 20 s (tokens
  *   53 and 54), both drove the same sagas, and the auditor found 4 "incomplete-order: COMPLETED
  *   order: 1 release, 1 refund" (one leader completed what the other compensated). A pause
  *   sent from outside rarely lands between a leader's decision and its write, and record

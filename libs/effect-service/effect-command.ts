@@ -5,6 +5,11 @@ import { bindSagaContext } from '@seamline/observability';
 import { FencedError } from '@seamline/quorum-store';
 import type { EffectServiceRuntime } from './effect-runtime.ts';
 
+/** Whether an effect may still start new work; asked under the key's lock, after the replay check. */
+export interface StartGate {
+  readonly mayStart: () => boolean;
+}
+
 /**
  * Runs one bus command's effect for a handler and answers with its result. Every arrival is
  * counted first, per effect key and cause, whatever happens next (a replay from the idempotency
@@ -12,12 +17,16 @@ import type { EffectServiceRuntime } from './effect-runtime.ts';
  * to the saga step and the writer's token; a failed write first goes to `onWriteError` (a
  * FencedError stops the writer), then keeps its `code` and `retryable` flag on the way out,
  * except that a fenced write is redelivered (`FENCED`, retryable) so the successor answers it.
+ *
+ * `run` gets the command's start gate: the transport hands late deliveries to the handler too
+ * (`expired: 'handler'`), so an effect applied by an earlier delivery is answered from its stored
+ * result whatever the deadline, and only a key with no result is refused (DEADLINE_EXCEEDED).
  */
 export async function runEffectCommand<R>(
   rt: EffectServiceRuntime<unknown>,
   cmd: BusCommand<unknown>,
   operation: string,
-  run: () => Promise<EffectOutcome<R>>,
+  run: (gate: StartGate) => Promise<EffectOutcome<R>>,
 ): Promise<R> {
   rt.arrivals.arrived(cmd, operation);
   const log = bindSagaContext(rt.log, {
@@ -26,7 +35,7 @@ export async function runEffectCommand<R>(
     token: rt.writer.token,
   });
   try {
-    const out = await run();
+    const out = await run({ mayStart: () => cmd.remainingMs() > 0 });
     log.debug(
       { operation, key: cmd.idempotencyKey, replayed: out.replayed, result: out.result },
       'effect answered',

@@ -171,6 +171,8 @@ export async function startEffectService<E, S>(
       naming: { streamPrefix: prefix.toUpperCase(), subjectPrefix: prefix.toLowerCase() },
       logger: log,
       observer: busMetricsObserver(metrics),
+      // A late delivery reaches the handler, which answers from the key's stored result.
+      expired: 'handler',
       ...(chaos === undefined ? {} : { faults: chaos.faults }),
       ...options.bus,
     });

@@ -9,6 +9,7 @@
  * which loads nothing that tracing must patch first; tests use `@seamline/effect-service/testing`.
  */
 export { runEffectCommand } from './effect-command.ts';
+export type { StartGate } from './effect-command.ts';
 export { arrivalCause } from './effect-arrivals.ts';
 export type { ArrivalsView } from './effect-arrivals.ts';
 export type { EffectServiceRuntime, SeedReport } from './effect-runtime.ts';

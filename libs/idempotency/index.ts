@@ -24,6 +24,7 @@ export {
 export type { IdempotencyRecord, ReplayDecision } from './src/idempotency-record.ts';
 export {
   CorruptRecordError,
+  DeadlinePassedError,
   EffectWritePendingError,
   IdempotencyError,
   IdempotencyKeyReusedError,

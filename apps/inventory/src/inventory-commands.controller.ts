@@ -26,15 +26,15 @@ export class InventoryCommandsController {
 
   @MessagePattern('inventory.reserve')
   reserve(@Payload() cmd: BusCommand<ReserveCommand>): Promise<ReserveResult> {
-    return runEffectCommand(this.rt, cmd, 'reserve', () =>
-      this.rt.effects.reserve(cmd.idempotencyKey, cmd.payload),
+    return runEffectCommand(this.rt, cmd, 'reserve', (gate) =>
+      this.rt.effects.reserve(cmd.idempotencyKey, cmd.payload, gate),
     );
   }
 
   @MessagePattern('inventory.release')
   release(@Payload() cmd: BusCommand<ReleaseCommand>): Promise<ReleaseResult> {
-    return runEffectCommand(this.rt, cmd, 'release', () =>
-      this.rt.effects.release(cmd.idempotencyKey, cmd.payload),
+    return runEffectCommand(this.rt, cmd, 'release', (gate) =>
+      this.rt.effects.release(cmd.idempotencyKey, cmd.payload, gate),
     );
   }
 }

@@ -5,6 +5,7 @@ import type {
   ReserveResult,
 } from '@seamline/contracts';
 import { releaseResult, reserveResult } from '@seamline/contracts';
+import type { StartGate } from '@seamline/effect-service';
 import type { EffectOutcome, IdempotentEffects, Snapshot } from '@seamline/idempotency';
 import { CorruptRecordError } from '@seamline/idempotency';
 import { z } from 'zod';
@@ -33,9 +34,14 @@ const storedReserveResult: z.ZodType<ReserveResult> = z.union(reserveResult.opti
 export class InventoryEffects {
   constructor(private readonly effects: IdempotentEffects) {}
 
-  reserve(key: string, cmd: ReserveCommand): Promise<EffectOutcome<ReserveResult>> {
+  reserve(
+    key: string,
+    cmd: ReserveCommand,
+    gate: StartGate = ALWAYS,
+  ): Promise<EffectOutcome<ReserveResult>> {
     const keys = recordKeys(key, cmd.orderId, cmd.items);
     return this.effects.run({
+      mayStart: gate.mayStart,
       key,
       operation: 'reserve',
       payload: cmd,
@@ -45,9 +51,14 @@ export class InventoryEffects {
     });
   }
 
-  release(key: string, cmd: ReleaseCommand): Promise<EffectOutcome<ReleaseResult>> {
+  release(
+    key: string,
+    cmd: ReleaseCommand,
+    gate: StartGate = ALWAYS,
+  ): Promise<EffectOutcome<ReleaseResult>> {
     const keys = recordKeys(key, cmd.orderId, cmd.items);
     return this.effects.run({
+      mayStart: gate.mayStart,
       key,
       operation: 'release',
       payload: cmd,
@@ -57,6 +68,9 @@ export class InventoryEffects {
     });
   }
 }
+
+/** Callers outside the bus (seed, tests) have no deadline. */
+const ALWAYS: StartGate = { mayStart: () => true };
 
 function recordKeys(key: string, orderId: string, items: Items): string[] {
   return [

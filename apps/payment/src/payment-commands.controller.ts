@@ -21,15 +21,15 @@ export class PaymentCommandsController {
 
   @MessagePattern('payment.charge')
   charge(@Payload() cmd: BusCommand<ChargeCommand>): Promise<ChargeResult> {
-    return runEffectCommand(this.rt, cmd, 'charge', () =>
-      this.rt.effects.charge(cmd.idempotencyKey, cmd.payload),
+    return runEffectCommand(this.rt, cmd, 'charge', (gate) =>
+      this.rt.effects.charge(cmd.idempotencyKey, cmd.payload, gate),
     );
   }
 
   @MessagePattern('payment.refund')
   refund(@Payload() cmd: BusCommand<RefundCommand>): Promise<RefundResult> {
-    return runEffectCommand(this.rt, cmd, 'refund', () =>
-      this.rt.effects.refund(cmd.idempotencyKey, cmd.sagaId, cmd.payload),
+    return runEffectCommand(this.rt, cmd, 'refund', (gate) =>
+      this.rt.effects.refund(cmd.idempotencyKey, cmd.sagaId, cmd.payload, gate),
     );
   }
 }

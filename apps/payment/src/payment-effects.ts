@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChargeCommand, ChargeResult, RefundCommand, RefundResult } from '@seamline/contracts';
 import { chargeResult, effectKey, refundResult } from '@seamline/contracts';
+import type { StartGate } from '@seamline/effect-service';
 import type { EffectOutcome, IdempotentEffects, Snapshot } from '@seamline/idempotency';
 import { CorruptRecordError } from '@seamline/idempotency';
 import type { z } from 'zod';
@@ -38,7 +39,11 @@ export class PaymentEffects {
     this.unsafe = options.unsafeNoDedup ?? new Set();
   }
 
-  charge(idempotencyKey: string, cmd: ChargeCommand): Promise<EffectOutcome<ChargeResult>> {
+  charge(
+    idempotencyKey: string,
+    cmd: ChargeCommand,
+    gate: StartGate = ALWAYS,
+  ): Promise<EffectOutcome<ChargeResult>> {
     const unsafe = this.unsafe.has('charge');
     const key = unsafe ? forgetful(idempotencyKey) : idempotencyKey;
     const keys = {
@@ -47,6 +52,7 @@ export class PaymentEffects {
       ledger: paymentKey.ledger(key),
     };
     return this.effects.run({
+      mayStart: gate.mayStart,
       key,
       operation: 'charge',
       payload: cmd,
@@ -65,6 +71,7 @@ export class PaymentEffects {
     idempotencyKey: string,
     sagaId: string,
     cmd: RefundCommand,
+    gate: StartGate = ALWAYS,
   ): Promise<EffectOutcome<RefundResult>> {
     const unsafe = this.unsafe.has('refund');
     const key = unsafe ? forgetful(idempotencyKey) : idempotencyKey;
@@ -75,6 +82,7 @@ export class PaymentEffects {
       ledger: paymentKey.ledger(key),
     };
     return this.effects.run({
+      mayStart: gate.mayStart,
       key,
       operation: 'refund',
       payload: cmd,
@@ -92,6 +100,9 @@ export class PaymentEffects {
     });
   }
 }
+
+/** Callers outside the bus (seed, tests) have no deadline. */
+const ALWAYS: StartGate = { mayStart: () => true };
 
 /** The unsafe switch's key: a new one per call, as a receiver that mints its own ids has. */
 function forgetful(key: string): string {

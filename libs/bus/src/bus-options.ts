@@ -54,6 +54,14 @@ export type JetStreamServerOptions = BusStreamOptions & {
   replyReserveMs?: number;
   /** How long `close()` waits for in-flight handlers before closing. @default 10_000 */
   drainTimeoutMs?: number;
+  /**
+   * What a delivery whose deadline already passed gets. `refuse`: a DEADLINE_EXCEEDED reply, the
+   * handler never runs. `handler`: the handler runs with `remainingMs() <= 0` and must start no
+   * new work, but answers from the result it stored for the key if it has one (a deadline must
+   * never hide an effect that an earlier delivery applied). Idempotent effect handlers use
+   * `handler`. @default 'refuse'
+   */
+  expired?: 'refuse' | 'handler';
   /** Chaos hooks. @default none */
   faults?: BusFaults;
   /** Randomness for jitter. @default Math.random */
@@ -97,6 +105,7 @@ const serverSchema = z.object({
   duplicateDelivery: int(1, 100).default(1),
   replyReserveMs: int(1, 60_000).default(10),
   drainTimeoutMs: int(0, 600_000).default(10_000),
+  expired: z.enum(['refuse', 'handler']).default('refuse'),
 });
 const clientSchema = z.object({
   ...streamShape,

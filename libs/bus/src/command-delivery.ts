@@ -128,7 +128,9 @@ export class CommandDelivery {
       policy: this.#policy,
     });
     if (gate.kind === 'dead-letter') return this.#deadLetter(msg, gate.reason);
-    if (gate.kind === 'deadline') {
+    // With `expired: 'handler'` the handler itself answers a late delivery: from its stored
+    // result for the key if an earlier delivery applied the effect, else with DEADLINE_EXCEEDED.
+    if (gate.kind === 'deadline' && this.#o.expired === 'refuse') {
       if (!(await this.#reply(msg, route, gate.reply))) return 'reply-failed';
       safely(() => msg.ack());
       return 'deadline';

@@ -4,7 +4,10 @@
  *
  *   delivery ──► beforeHandler: count > maxDeliver ? dead-letter (a previous final delivery left
  *            │                  no outcome: crash or ack timeout)
- *            │                  deadline passed?  reply DEADLINE_EXCEEDED + ack (never start work)
+ *            │                  deadline passed?  reply DEADLINE_EXCEEDED + ack (never start work),
+ *            │                                    or, for handlers that answer late deliveries
+ *            │                                    (`expired: 'handler'`), run the handler, which
+ *            │                                    replays a stored result or refuses
  *            ▼
  *         handler ──► afterHandler: ok / terminal  => reply + ack
  *                                   retryable      => nak(backoff) while count < maxDeliver,

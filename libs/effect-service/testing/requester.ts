@@ -44,15 +44,19 @@ export class Requester {
     return r;
   }
 
-  /** Sends `action` of saga `sagaId`; returns its idempotency key (`<saga>:<step>:<action>`). */
-  async send(action: string, sagaId: string, payload: unknown, attempt = 1): Promise<string> {
+  /**
+   * Sends `action` of saga `sagaId`; returns its idempotency key (`<saga>:<step>:<action>`).
+   * `deadline` (epoch ms) defaults to a minute from now; one in the past sends a late command.
+   */
+  async send(
+    action: string,
+    sagaId: string,
+    payload: unknown,
+    attempt = 1,
+    deadline = Date.now() + 60_000,
+  ): Promise<string> {
     const { service, step } = this.#target;
-    await this.#client.send(service, action, payload, {
-      sagaId,
-      step,
-      deadline: Date.now() + 60_000,
-      attempt,
-    });
+    await this.#client.send(service, action, payload, { sagaId, step, deadline, attempt });
     return `${sagaId}:${step}:${action}`;
   }
 

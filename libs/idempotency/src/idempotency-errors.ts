@@ -7,9 +7,16 @@
  * - {@link EffectWritePendingError}: retryable. The effect was decided and its write may have
  *   applied on fewer than W replicas; the next attempt re-drives that same write first.
  * - {@link CorruptRecordError}: terminal. A stored record does not parse; a human must look.
+ * - {@link DeadlinePassedError}: terminal. The key has no stored result and the request's
+ *   deadline passed before it could start, so this delivery started nothing. It says nothing
+ *   of other deliveries: the sender treats the effect as possibly applied and compensates it.
  */
 export type IdempotencyErrorCode =
-  'IDEMPOTENCY_KEY_REUSED' | 'NOT_WRITER' | 'EFFECT_WRITE_PENDING' | 'CORRUPT_RECORD';
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'NOT_WRITER'
+  | 'EFFECT_WRITE_PENDING'
+  | 'CORRUPT_RECORD'
+  | 'DEADLINE_EXCEEDED';
 
 export abstract class IdempotencyError extends Error {
   abstract readonly code: IdempotencyErrorCode;
@@ -66,5 +73,14 @@ export class CorruptRecordError extends IdempotencyError {
   ) {
     super(`record ${domain}/${key} does not parse: ${reason}`);
     this.name = 'CorruptRecordError';
+  }
+}
+
+export class DeadlinePassedError extends IdempotencyError {
+  readonly code = 'DEADLINE_EXCEEDED' as const;
+  readonly retryable = false;
+  constructor(readonly key: string) {
+    super(`deadline passed before ${key} could start, and no earlier delivery stored a result`);
+    this.name = 'DeadlinePassedError';
   }
 }

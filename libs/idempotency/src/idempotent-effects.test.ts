@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { FencedError, QuorumUnavailableError } from '@seamline/quorum-store';
 import { describe, expect, it } from 'vitest';
 import {
+  DeadlinePassedError,
   EffectWritePendingError,
   FencedEffectWriter,
   IdempotencyKeyReusedError,
@@ -116,6 +117,22 @@ describe('IdempotentEffects', () => {
     expect(first).toEqual({ result: { outcome: 'charged', balanceAfter: 900 }, replayed: false });
     expect(second).toEqual({ result: { outcome: 'charged', balanceAfter: 900 }, replayed: true });
     expect(counts.dedup).toBe(1);
+    expect(store.value('account:a')).toEqual({ balance: 900 });
+    expect(store.writeCalls).toBe(1);
+  });
+
+  it('hole 1: answers a late request from its stored result, and refuses one with none', async () => {
+    const { store, effects } = setup();
+    const late = { mayStart: () => false };
+    await effects.run(chargeRequest('k1', 'a', 100));
+    const replayed = await effects.run({ ...chargeRequest('k1', 'a', 100), ...late });
+    expect(replayed).toEqual({
+      result: { outcome: 'charged', balanceAfter: 900 },
+      replayed: true,
+    });
+    await expect(effects.run({ ...chargeRequest('k2', 'a', 250), ...late })).rejects.toThrow(
+      DeadlinePassedError,
+    );
     expect(store.value('account:a')).toEqual({ balance: 900 });
     expect(store.writeCalls).toBe(1);
   });

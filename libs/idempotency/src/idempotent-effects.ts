@@ -1,7 +1,11 @@
 import { fingerprint as fingerprintOf } from '@seamline/contracts';
 import type { z } from 'zod';
 import type { Decision, FencedEffectWriter, Snapshot } from './effect-writer.ts';
-import { CorruptRecordError, IdempotencyKeyReusedError } from './idempotency-errors.ts';
+import {
+  CorruptRecordError,
+  DeadlinePassedError,
+  IdempotencyKeyReusedError,
+} from './idempotency-errors.ts';
 import type { IdempotencyRecord } from './idempotency-record.ts';
 import {
   decideReplay,
@@ -37,6 +41,13 @@ export interface EffectRequest<R> {
   readonly result: z.ZodType<R>;
   /** Pure decision on the latest state of `keys`; runs only for a first request. */
   readonly decide: (snapshot: Snapshot) => Decision<R>;
+  /**
+   * Whether new work may still start (false once the request's deadline passed). Asked under
+   * the key's lock, after the stored result was looked up: a stored result is replayed whatever
+   * the deadline; without one, a late request is refused with {@link DeadlinePassedError}.
+   * @default always true
+   */
+  readonly mayStart?: () => boolean;
 }
 
 export interface EffectOutcome<R> {
@@ -77,6 +88,7 @@ export class IdempotentEffects {
         this.observer.onDedupHit?.(request.operation);
         return { writes: [], result: { result: parsed.data, replayed: true } };
       }
+      if (request.mayStart?.() === false) throw new DeadlinePassedError(request.key);
       const decision = request.decide(snapshot);
       const record: IdempotencyRecord = { fingerprint: fp, result: decision.result };
       return {

@@ -3,7 +3,10 @@
  * compensating in the wrong order, a stale or duplicate reply moving the saga, and a terminal
  * saga being reopened. A seeded simulator drives random replies, duplicates, re-drives and
  * deadlines; a failure prints the seed (rerun with SAGA_SEED=<seed>). Also hunts a send the
- * admin view of attempts per effect would miss or invent.
+ * admin view of attempts per effect would miss or invent. Hole 1 of issue 9: a `failed` reply
+ * (the deadline gate refused a redelivery) taken as proof that the effect never happened, while
+ * an earlier delivery had applied it and lost its reply; the world model below keeps the
+ * receivers' real state so the simulator can see an effect left standing on a CANCELLED order.
  */
 import fc from 'fast-check';
 import type { EffectAction } from '@seamline/contracts';
@@ -117,6 +120,31 @@ describe('the order saga', () => {
     ]);
   });
 
+  it('hole 1: compensates a charge whose reply failed, since an earlier delivery may have applied it', () => {
+    const failed: EffectOutcome = { kind: 'failed', code: 'DEADLINE_EXCEEDED' };
+    const { saga, sent } = run([
+      (s) => onReply(s, 'reserve', applied, T0 + 1),
+      (s) => onReply(s, 'charge', failed, order.deadline - 1),
+      (s) => onReply(s, 'refund', { kind: 'applied' }, order.deadline + 1),
+      (s) => onReply(s, 'release', applied, order.deadline + 2),
+    ]);
+    expect(sent).toEqual(['reserve', 'charge', 'refund', 'release', null]);
+    expect(saga).toMatchObject({
+      status: 'CANCELLED',
+      reserve: 'compensated',
+      charge: 'compensated',
+    });
+  });
+
+  it('hole 1: releases a reservation whose reply failed before cancelling', () => {
+    const { saga, sent } = run([
+      (s) => onReply(s, 'reserve', { kind: 'failed', code: 'DEADLINE_EXCEEDED' }, T0 + 1),
+      (s) => onReply(s, 'release', applied, T0 + 2),
+    ]);
+    expect(sent).toEqual(['reserve', 'release', null]);
+    expect(saga).toMatchObject({ status: 'CANCELLED', reserve: 'compensated', charge: 'idle' });
+  });
+
   it('retries a refused compensation instead of finishing', () => {
     const { saga } = run([
       (s) => onReply(s, 'reserve', applied, T0 + 1),
@@ -180,6 +208,96 @@ describe('the order saga under random replies, duplicates, re-drives and deadlin
         }
       }),
       { seed, numRuns: 2000 },
+    );
+  });
+});
+
+/**
+ * The receivers as they really are, beside the saga: which effects took effect, with the
+ * tombstone a compensation leaves when it arrives first (a later forward step is then declined).
+ * A delivery decides once per key and stores its result; a reply the orchestrator sees is either
+ * that stored result or a `failed` refusal of some later delivery (deadline gate, lost context),
+ * whatever the stored result was: the "failed but applied" case.
+ */
+class Receivers {
+  private readonly decided = new Map<EffectAction, EffectOutcome>();
+  private readonly standing = new Set<'reserve' | 'charge'>();
+  private readonly tombstoned = new Set<'reserve' | 'charge'>();
+
+  deliver(action: EffectAction, declines: boolean): void {
+    if (this.decided.has(action)) return;
+    if (action === 'reserve' || action === 'charge') {
+      const take = !declines && !this.tombstoned.has(action);
+      if (take) this.standing.add(action);
+      this.decided.set(action, take ? applied : { kind: 'declined', reason: 'X' });
+    } else {
+      const forward = action === 'release' ? 'reserve' : 'charge';
+      this.standing.delete(forward);
+      this.tombstoned.add(forward);
+      this.decided.set(action, applied);
+    }
+  }
+
+  stored(action: EffectAction): EffectOutcome | undefined {
+    return this.decided.get(action);
+  }
+
+  left(): string[] {
+    return [...this.standing].sort();
+  }
+}
+
+type WorldEvent =
+  | { kind: 'deliver'; action: EffectAction; declines: boolean }
+  | { kind: 'reply'; action: EffectAction; faithful: boolean }
+  | { kind: 'redrive' }
+  | { kind: 'tick'; ms: number };
+
+const actions = fc.constantFrom<EffectAction>('reserve', 'charge', 'release', 'refund');
+const worldEvent: fc.Arbitrary<WorldEvent> = fc.oneof(
+  fc.record({ kind: fc.constant('deliver' as const), action: actions, declines: fc.boolean() }),
+  fc.record({ kind: fc.constant('reply' as const), action: actions, faithful: fc.boolean() }),
+  fc.constant<WorldEvent>({ kind: 'redrive' }),
+  fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 4000 }) }),
+);
+
+describe('the order saga against the receivers it drives (hole 1: failed but applied)', () => {
+  it('never finishes CANCELLED with an effect still standing, nor COMPLETED without both', () => {
+    const seed = Number(process.env.SAGA_SEED ?? Date.now() % 2 ** 31);
+    console.log(`saga world simulator seed=${seed}`);
+    fc.assert(
+      fc.property(fc.array(worldEvent, { maxLength: 80 }), (events) => {
+        let now = T0;
+        let saga = startSaga(order, now).saga;
+        const world = new Receivers();
+        const everSent = new Set<EffectAction>(['reserve']);
+        for (const e of events) {
+          if (e.kind === 'tick') now += e.ms;
+          // Only a command the orchestrator sent can reach a receiver or be answered.
+          if ((e.kind === 'deliver' || e.kind === 'reply') && !everSent.has(e.action)) continue;
+          if (e.kind === 'deliver') {
+            world.deliver(e.action, e.declines);
+            continue;
+          }
+          let outcome: EffectOutcome | undefined;
+          if (e.kind === 'reply') {
+            outcome = e.faithful ? world.stored(e.action) : { kind: 'failed', code: 'REFUSED' };
+            if (outcome === undefined) continue; // nothing decided yet: no faithful reply exists
+          }
+          const t =
+            e.kind === 'reply' && outcome !== undefined
+              ? onReply(saga, e.action, outcome, now)
+              : onRedrive(saga, now, 1000);
+          saga = t.saga;
+          if (t.send !== null) everSent.add(t.send);
+        }
+        // Drain: every command ever sent is delivered at last (redelivery); a compensation
+        // leaves its tombstone, a late forward step after it takes no effect.
+        for (const action of everSent) world.deliver(action, false);
+        if (saga.status === 'CANCELLED') expect(world.left()).toEqual([]);
+        if (saga.status === 'COMPLETED') expect(world.left()).toEqual(['charge', 'reserve']);
+      }),
+      { seed, numRuns: 3000 },
     );
   });
 });

@@ -3,14 +3,20 @@
  * orchestrator; every function here takes the current saga and an event and returns the next
  * saga plus the command to send, so it can be tested exhaustively.
  *
- *   reserve ──ok──▶ charge ──ok──▶ COMPLETED
- *      │              │
- *   declined       declined ──▶ release ──▶ CANCELLED(PAYMENT_DECLINED)
- *      ▼
+ *   reserve ──applied──▶ charge ──applied──▶ COMPLETED
+ *      │                    │
+ *      │ declined           ├─ declined ──▶ release ──▶ CANCELLED(PAYMENT_DECLINED)
+ *      ▼                    └─ failed ────▶ refund ──▶ release ──▶ CANCELLED(DEADLINE_EXCEEDED)
  *   CANCELLED(OUT_OF_STOCK)
+ *      (reserve failed ──▶ release ──▶ CANCELLED(DEADLINE_EXCEEDED))
  *
  *   deadline passed while PENDING ──▶ refund (if charge pending/done)
  *                                   ──▶ release (if reserve pending/done) ──▶ CANCELLED(DEADLINE_EXCEEDED)
+ *
+ * Only a `declined` reply proves a step took no effect. A `failed` one (the receiver refused a
+ * delivery: deadline passed before it started, bad command, a record it cannot read) says
+ * nothing about an earlier delivery of the same key, whose reply may have been lost after its
+ * effect committed: the step stays `pending` (may have taken effect) and is compensated.
  *
  * Compensations run in reverse order of the steps, are retried until they succeed and are
  * idempotent at the receiver (a compensation that arrives before its step leaves a tombstone
@@ -39,7 +45,10 @@ export interface Transition {
 export type EffectOutcome =
   | { readonly kind: 'applied' }
   | { readonly kind: 'declined'; readonly reason: string }
-  /** The receiver refused for good (bad request, deadline passed before it started). */
+  /**
+   * The receiver refused this delivery for good (bad request, deadline passed before it
+   * started). Not proof that the effect never happened: an earlier delivery may have applied it.
+   */
   | { readonly kind: 'failed'; readonly code: string };
 
 export function startSaga(order: NewOrder, now: number): Transition {
@@ -82,20 +91,17 @@ export function onReply(
     case 'reserve':
       if (outcome.kind === 'applied')
         return sendNext({ ...noted, reserve: 'done', charge: 'pending' }, 'charge', now);
-      return finish(
-        { ...noted, reserve: 'declined' },
-        'CANCELLED',
-        outcome.kind === 'declined' ? 'OUT_OF_STOCK' : failReason(saga, now),
-        now,
-      );
+      if (outcome.kind === 'declined')
+        return finish({ ...noted, reserve: 'declined' }, 'CANCELLED', 'OUT_OF_STOCK', now);
+      // Outcome unknown: `reserve` stays pending, so compensate() queues its release.
+      return compensate(noted, failReason(saga, now), now);
     case 'charge':
       if (outcome.kind === 'applied')
         return finish({ ...noted, charge: 'done' }, 'COMPLETED', null, now);
-      return compensate(
-        { ...noted, charge: 'declined' },
-        outcome.kind === 'declined' ? 'PAYMENT_DECLINED' : failReason(saga, now),
-        now,
-      );
+      if (outcome.kind === 'declined')
+        return compensate({ ...noted, charge: 'declined' }, 'PAYMENT_DECLINED', now);
+      // Outcome unknown: `charge` stays pending, so compensate() queues its refund first.
+      return compensate(noted, failReason(saga, now), now);
     case 'release':
     case 'refund': {
       // A compensation is retried until it succeeds; a refusal is not a success.
