@@ -42,13 +42,19 @@ export function parseSeeds(spec: string): number[] {
   return out;
 }
 
-/** The line a scenario prints about its audit, or its last non-empty line. */
+/**
+ * The scenario's audit line plus every check it failed (`FAILED: ...`), or its last non-empty
+ * line when it printed neither (it could not run).
+ */
 export function verdictLine(output: string): string {
   const lines = output
     .split('\n')
     .map((l) => l.replace(/^\[[^\]]+\]\s*/, '').trim())
     .filter((l) => l !== '');
-  return lines.findLast((l) => l.startsWith('audit:')) ?? lines.at(-1) ?? '(no output)';
+  const audit = lines.findLast((l) => l.startsWith('audit:'));
+  const failed = lines.filter((l) => l.startsWith('FAILED:'));
+  const parts = [...(audit === undefined ? [] : [audit]), ...failed];
+  return parts.length > 0 ? parts.join('; ') : (lines.at(-1) ?? '(no output)');
 }
 
 export function renderTable(scenario: string, args: readonly string[], rows: SeedResult[]): string {

@@ -17,9 +17,11 @@ describe('the seed sweep', () => {
     expect(() => parseSeeds('a')).toThrow(/'a' is not N or N-M/);
   });
 
-  it("takes the scenario's last audit line as its verdict, without the log prefix", () => {
+  it("takes the scenario's last audit line and failed checks as its verdict, without the log prefix", () => {
     const out = '[combined-faults] audit: FAIL, 1 violations\n[combined-faults] later\n';
     expect(verdictLine(out)).toBe('audit: FAIL, 1 violations');
+    const slipped = '[c] audit: PASS\n[c] FAILED: window 3: only 1 fault(s)\n[c] FAIL (seed 1)\n';
+    expect(verdictLine(slipped)).toBe('audit: PASS; FAILED: window 3: only 1 fault(s)');
     expect(verdictLine('[x] could not run: boom\n')).toBe('could not run: boom');
   });
 
