@@ -6,6 +6,11 @@
  * supervisor of the pipeline's own stack (its root and port offset). What each fault hit and
  * when it really started and ended is recorded, and `restore` puts back whatever is still
  * broken when a run is cut short: no paused process, no node down, no rule left behind.
+ *
+ * A window's faults are meant to be in force together. On a loaded machine one of them can
+ * start late (it waits for the previous fault of its class, a slow restart); its partners then
+ * hold on past their duration until it took effect (or failed to), plus `minOverlapMs`, so the
+ * window still combines its faults instead of running them one after the other.
  */
 import { restartProcess, signalProcess, waitFor } from '../../infra/stack/index.ts';
 import type { ChaosPipeline } from './chaos-pipeline.ts';
@@ -48,6 +53,8 @@ export interface FaultInjectorOptions {
    * process that died while starting (a service that loses NATS mid-start exits). @default 3
    */
   readonly maxStarts?: number;
+  /** How long a window's faults stay in force together after its last one started. @default 1_000 */
+  readonly minOverlapMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -84,9 +91,40 @@ export class FaultInjector {
     this.log = o.log ?? (() => {});
   }
 
+  /** Per fault id: settles once that fault took effect or gave up trying. */
+  private readonly starts = new Map<
+    string,
+    { settled: Promise<number>; settle: (at: number) => void }
+  >();
+
   /** Runs every fault at `t0 + atMs`; resolves when the last one has ended. */
   async run(schedule: readonly ScheduledFault[], t0: number): Promise<InjectedFault[]> {
-    return Promise.all(schedule.map((f) => this.one(f, t0)));
+    for (const f of schedule) {
+      let settle!: (at: number) => void;
+      const settled = new Promise<number>((resolve) => (settle = resolve));
+      this.starts.set(f.id, { settled, settle });
+    }
+    return Promise.all(schedule.map((f) => this.one(f, schedule, t0)));
+  }
+
+  /**
+   * Resolves once every other fault of `fault`'s window took effect (or failed to) and
+   * `minOverlapMs` passed since the last of them did. Faults of the same exclusion class are
+   * not waited for: they can never be in force together.
+   */
+  private async partnersStarted(
+    fault: ScheduledFault,
+    schedule: readonly ScheduledFault[],
+  ): Promise<void> {
+    const partners = schedule.filter(
+      (f) =>
+        f.window === fault.window &&
+        f.id !== fault.id &&
+        exclusionClass(f) !== exclusionClass(fault),
+    );
+    const times = await Promise.all(partners.map((f) => this.starts.get(f.id)!.settled));
+    const last = Math.max(0, ...times);
+    await sleep(last + (this.o.minOverlapMs ?? 1_000) - Date.now());
   }
 
   /** Ends every fault still in force (after an error or an interrupted run). */
@@ -98,7 +136,11 @@ export class FaultInjector {
     }
   }
 
-  private async one(fault: ScheduledFault, t0: number): Promise<InjectedFault> {
+  private async one(
+    fault: ScheduledFault,
+    schedule: readonly ScheduledFault[],
+    t0: number,
+  ): Promise<InjectedFault> {
     await sleep(t0 + fault.atMs - Date.now());
     const cls = exclusionClass(fault);
     const previous = this.classes.get(cls) ?? Promise.resolve();
@@ -106,13 +148,19 @@ export class FaultInjector {
     this.classes.set(cls, new Promise<void>((resolve) => (over = resolve)));
     try {
       await previous;
-      return await this.inject(fault, t0);
+      return await this.inject(fault, schedule, t0);
     } finally {
+      // Never leave a partner waiting, whatever happened to this fault.
+      this.starts.get(fault.id)?.settle(Date.now());
       over();
     }
   }
 
-  private async inject(fault: ScheduledFault, t0: number): Promise<InjectedFault> {
+  private async inject(
+    fault: ScheduledFault,
+    schedule: readonly ScheduledFault[],
+    t0: number,
+  ): Promise<InjectedFault> {
     const record: InjectedFault = { fault, target: faultTarget(fault) };
     const at = (ms: number) => `+${((ms - t0) / 1000).toFixed(1)} s`;
     let begun: Begun;
@@ -123,11 +171,13 @@ export class FaultInjector {
       this.log(`${at(Date.now())} ${fault.id} ${fault.kind} ${record.error}`);
       return record;
     }
+    this.starts.get(fault.id)?.settle(begun.startedAt);
     this.active.set(fault.id, begun);
     record.target = begun.target;
     record.startedAt = begun.startedAt;
     this.log(`${at(begun.startedAt)} ${fault.id} ${fault.kind} on ${begun.target}`);
     await sleep(begun.startedAt + fault.durationMs - Date.now());
+    await this.partnersStarted(fault, schedule);
     // restore() may have taken it over meanwhile.
     if (this.active.get(fault.id) !== begun) return record;
     this.active.delete(fault.id);
