@@ -74,21 +74,15 @@ export class IdempotentEffects {
   async run<R>(request: EffectRequest<R>): Promise<EffectOutcome<R>> {
     const idemKey = idempotencyRecordKey(request.key);
     const fp = fingerprintOf(request.payload);
-    return this.writer.apply<EffectOutcome<R>>([idemKey, ...request.keys], (snapshot) => {
-      const stored = parseStored(this.writer.domain, idemKey, snapshot.get(idemKey)?.value);
-      const replay = decideReplay(stored, fp);
-      if (replay.kind === 'reused') {
-        this.observer.onKeyReused?.(request.operation);
-        throw new IdempotencyKeyReusedError(request.key, replay.storedFingerprint, fp);
-      }
-      if (replay.kind === 'replay') {
-        const parsed = request.result.safeParse(replay.result);
-        if (!parsed.success)
-          throw new CorruptRecordError(this.writer.domain, idemKey, parsed.error.message);
-        this.observer.onDedupHit?.(request.operation);
-        return { writes: [], result: { result: parsed.data, replayed: true } };
-      }
-      if (request.mayStart?.() === false) throw new DeadlinePassedError(request.key);
+    // A late request can only be answered from its record: lock and read that record alone, so
+    // a backlog of expired commands never queues on the effect's own (often hot) records.
+    const late = request.mayStart?.() === false;
+    const keys = late ? [idemKey] : [idemKey, ...request.keys];
+    return this.writer.apply<EffectOutcome<R>>(keys, (snapshot) => {
+      const replayed = this.replay(request, idemKey, fp, snapshot);
+      if (replayed !== undefined) return { writes: [], result: replayed };
+      // Asked again under the lock: the deadline may have passed while waiting for it.
+      if (late || request.mayStart?.() === false) throw new DeadlinePassedError(request.key);
       const decision = request.decide(snapshot);
       const record: IdempotencyRecord = { fingerprint: fp, result: decision.result };
       return {
@@ -96,6 +90,27 @@ export class IdempotentEffects {
         result: { result: decision.result, replayed: false },
       };
     });
+  }
+
+  /** The stored answer for the key, if a request with the same fingerprint stored one. */
+  private replay<R>(
+    request: EffectRequest<R>,
+    idemKey: string,
+    fp: string,
+    snapshot: Snapshot,
+  ): EffectOutcome<R> | undefined {
+    const stored = parseStored(this.writer.domain, idemKey, snapshot.get(idemKey)?.value);
+    const replay = decideReplay(stored, fp);
+    if (replay.kind === 'reused') {
+      this.observer.onKeyReused?.(request.operation);
+      throw new IdempotencyKeyReusedError(request.key, replay.storedFingerprint, fp);
+    }
+    if (replay.kind !== 'replay') return undefined;
+    const parsed = request.result.safeParse(replay.result);
+    if (!parsed.success)
+      throw new CorruptRecordError(this.writer.domain, idemKey, parsed.error.message);
+    this.observer.onDedupHit?.(request.operation);
+    return { result: parsed.data, replayed: true };
   }
 }
 

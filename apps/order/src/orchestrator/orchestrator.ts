@@ -25,7 +25,11 @@ export interface OrchestratorOptions {
   readonly redriveAfterMs: number;
   /** Re-drive and deadline check interval. @default 200 */
   readonly tickMs: number;
-  /** Deadline each compensation send carries. @default 30000 */
+  /**
+   * Deadline each compensation send carries. A compensation is always wanted, so this only has
+   * to outlast any backlog in front of the receiver: one that expired in the queue is refused,
+   * and every copy behind it too. @default 600000 (10 min)
+   */
   readonly compensationDeadlineMs: number;
   /** A compensation sent this many times without success counts as stuck. @default 10 */
   readonly stuckAfterSends: number;
@@ -50,7 +54,7 @@ export interface OrchestratorOptions {
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   redriveAfterMs: 2000,
   tickMs: 200,
-  compensationDeadlineMs: 30_000,
+  compensationDeadlineMs: 600_000,
   stuckAfterSends: 10,
   redriveConcurrency: 16,
   retryBudget: true,

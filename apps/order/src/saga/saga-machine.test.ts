@@ -152,7 +152,12 @@ describe('the order saga', () => {
       (s) => onReply(s, 'release', { kind: 'failed', code: 'UNAVAILABLE' }, T0 + 3),
     ]);
     expect(saga.status).toBe('COMPENSATING');
-    expect(onRedrive(saga, T0 + 4, 1000).send).toBe('release');
+    // Not at once (a refusal must not turn into a send loop), but after the re-drive delay,
+    // counted as a further send of the same compensation.
+    expect(onRedrive(saga, T0 + 4, 1000).send).toBeNull();
+    const again = onRedrive(saga, T0 + 2 + 1000, 1000);
+    expect(again.send).toBe('release');
+    expect(again.saga.outstanding).toMatchObject({ action: 'release', sends: 2 });
   });
 });
 

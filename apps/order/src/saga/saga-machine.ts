@@ -104,12 +104,11 @@ export function onReply(
       return compensate(noted, failReason(saga, now), now);
     case 'release':
     case 'refund': {
-      // A compensation is retried until it succeeds; a refusal is not a success.
-      if (outcome.kind === 'failed')
-        return {
-          saga: { ...noted, outstanding: null, compensations: [action, ...saga.compensations] },
-          send: null,
-        };
+      // A compensation is retried until it succeeds; a refusal is not a success. It stays
+      // outstanding, so the re-drive resends it after the re-drive delay, as a retry under the
+      // budget, and its sends keep counting towards "stuck" (a refusal answered by an immediate
+      // fresh send would loop as fast as the receiver refuses, and never look stuck).
+      if (outcome.kind === 'failed') return { saga: noted, send: null };
       const undone: Partial<Saga> =
         action === 'release' ? { reserve: 'compensated' } : { charge: 'compensated' };
       return continueCompensating({ ...noted, ...undone }, now);
