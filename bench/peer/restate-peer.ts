@@ -102,7 +102,8 @@ export function ensureRestateInstalled(log: (line: string) => void): string {
       `${serverBinary()} does not run here: ${version.stderr || version.error?.message}`,
     );
   }
-  return version.stdout.trim();
+  // `restate-server 1.7.12` -> `1.7.12`
+  return version.stdout.trim().replace(/^restate-server\s+/, '');
 }
 
 async function assertPortFree(port: number, what: string): Promise<void> {
@@ -234,6 +235,8 @@ export async function startRestate(options: {
   const stop = async () => {
     for (const s of [...started].reverse()) await stopGroup(s, 30_000);
     fs.rmSync(pidFile, { force: true });
+    // The logs stay for a look after the run; the server's data is of no use once it is down.
+    fs.rmSync(path.join(workDir, 'data'), { recursive: true, force: true });
   };
   try {
     const partitions = config === 'default' ? [] : ['--default-num-partitions', String(config)];
