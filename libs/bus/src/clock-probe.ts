@@ -84,7 +84,8 @@ export class ClockProbe {
         'server clock probe failed; deadlines go by delivered messages only',
       );
     } finally {
-      if (seq !== undefined) await this.#jsm.streams.deleteMessage(stream, seq, false).catch(() => false);
+      if (seq !== undefined)
+        await this.#jsm.streams.deleteMessage(stream, seq, false).catch(() => false);
     }
   }
 }

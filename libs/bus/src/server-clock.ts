@@ -31,7 +31,8 @@ export class ServerClock {
 
   /** A message stamped `stampedAt` (server clock, ms) is in hand at local time `seenAt`. */
   observe(stampedAt: number, seenAt: number): void {
-    if (Number.isFinite(stampedAt) && Number.isFinite(seenAt)) this.#add(seenAt, seenAt - stampedAt);
+    if (Number.isFinite(stampedAt) && Number.isFinite(seenAt))
+      this.#add(seenAt, seenAt - stampedAt);
   }
 
   /**
@@ -52,6 +53,11 @@ export class ServerClock {
     let best: number | undefined;
     for (const m of this.#mins) if (best === undefined || m.value < best) best = m.value;
     return best;
+  }
+
+  /** Buckets held: at most `buckets + 2`, whatever the traffic. */
+  get bucketsHeld(): number {
+    return this.#mins.length;
   }
 
   #add(at: number, value: number): void {
