@@ -79,8 +79,8 @@ describe('hole 8: a deadline crossing hosts', () => {
       const d = deliver({ sender: { skew: 0 }, receiver: { skew }, budget: 5_000 });
       expect(d.gate).toMatchObject({ kind: 'handle' });
       expect(d.remaining).toBeLessThan(5_000);
-      expect(d.remaining).toBeGreaterThanOrEqual(d.trueRemaining);
-      expect(d.remaining - d.trueRemaining).toBeLessThanOrEqual(10);
+      // Off by milliseconds (the probe's round trip, the publish), not by the 20 s.
+      expect(Math.abs(d.remaining - d.trueRemaining)).toBeLessThanOrEqual(10);
     },
   );
 
@@ -111,8 +111,7 @@ describe('hole 8: a deadline crossing hosts', () => {
       ageMs: 3_000,
     });
     expect(early.gate).toMatchObject({ kind: 'handle' });
-    expect(early.remaining).toBeGreaterThanOrEqual(early.trueRemaining);
-    expect(early.remaining).toBeLessThanOrEqual(early.trueRemaining + 10);
+    expect(Math.abs(early.remaining - early.trueRemaining)).toBeLessThanOrEqual(10);
     expect(early.trueRemaining).toBeGreaterThan(1_990);
   });
 
@@ -133,7 +132,7 @@ describe('hole 8: a deadline crossing hosts', () => {
     ).toBe(1_700);
   });
 
-  it('never gives a receiver more than the budget, nor less than what is truly left', () => {
+  it('gives a receiver less than its budget, and what is truly left within a round trip', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: -3_600_000, max: 3_600_000 }),
@@ -151,10 +150,11 @@ describe('hole 8: a deadline crossing hosts', () => {
             ageMs,
             rttMs,
           });
-          expect(d.remaining).toBeLessThanOrEqual(budget);
-          // Too generous by at most the publish time plus the probe's round trip; never stingy.
-          expect(d.remaining).toBeGreaterThanOrEqual(d.trueRemaining - 1);
-          expect(d.remaining).toBeLessThanOrEqual(d.trueRemaining + publishMs + rttMs + 1);
+          expect(d.remaining).toBeLessThan(budget);
+          // The publish (sender's clock read to the server's stamp) is the only time not seen;
+          // the probe's round trip makes the command look older, never younger.
+          expect(d.remaining).toBeLessThan(d.trueRemaining + publishMs + 1);
+          expect(d.remaining).toBeGreaterThanOrEqual(d.trueRemaining - rttMs - 2);
         },
       ),
     );
