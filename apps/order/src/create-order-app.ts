@@ -133,6 +133,8 @@ async function buildOrderApp(
     replicas: config.busReplicas,
     observer: busMetricsObserver(metrics),
     logger: log,
+    // Saga deadlines are instants of this clock; the bus turns them into budgets with the same one.
+    clock,
   });
   const records = new OrderRecords(store);
   const orchestrator = new Orchestrator(

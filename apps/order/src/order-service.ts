@@ -54,7 +54,7 @@ export class OrderService {
     deadlineMs: number | undefined,
     rawBody: unknown,
   ): Promise<HttpAnswer> {
-    if (!this.orchestrator.leading) return this.forward(key, rawBody, deadlineMs);
+    if (!this.orchestrator.leading) return this.forward(key, rawBody, deadlineMs, this.clock());
     if (this.inFlight.has(key)) {
       throw new ProblemError(
         409,
@@ -153,8 +153,12 @@ export class OrderService {
     key: string,
     rawBody: unknown,
     deadlineMs: number | undefined,
+    receivedAt: number,
   ): Promise<HttpAnswer> {
     const leader = this.leaders.leaderUrl();
+    // The leader sees what is left, strictly less than the client gave (relative: no clock shared).
+    const budgetMs = Math.min(deadlineMs ?? this.o.defaultDeadlineMs, this.o.defaultDeadlineMs);
+    const leftMs = Math.max(1, budgetMs - Math.max(1, Math.ceil(this.clock() - receivedAt)));
     if (leader === undefined) {
       throw new ProblemError(
         503,
@@ -171,7 +175,7 @@ export class OrderService {
         headers: injectTraceparent({
           'content-type': 'application/json',
           'idempotency-key': key,
-          ...(deadlineMs === undefined ? {} : { 'seamline-deadline-ms': String(deadlineMs) }),
+          'seamline-deadline-ms': String(leftMs),
         }),
         body: JSON.stringify(rawBody),
         signal: AbortSignal.timeout(10_000),

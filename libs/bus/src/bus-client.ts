@@ -21,6 +21,7 @@ import {
 } from './bus-options.ts';
 import { BusPublisher } from './bus-publisher.ts';
 import { ConsumeLoop } from './consume-loop.ts';
+import { budgetFor } from './hop-deadline.ts';
 import { ensureDurable, ensureStreams, readConsumerLag, type ConsumerLag } from './bus-topology.ts';
 import { processReply, type ReplyHandler } from './reply-consumer.ts';
 import { activeTraceparent } from './trace-context.ts';
@@ -31,7 +32,11 @@ export type SendHeaders = {
   readonly step: string;
   /** @default `${sagaId}:${step}:${action}` */
   readonly idempotencyKey?: string;
-  /** Absolute deadline, epoch ms. A passed deadline is refused before publishing. */
+  /**
+   * Absolute deadline, epoch ms, on this client's `clock`. A passed deadline is refused before
+   * publishing. It travels as the budget left at publish time (`Seamline-Budget-Ms`), which
+   * receivers on other hosts go by, and as is (`Seamline-Deadline`) for receivers before that.
+   */
   readonly deadline: number;
   /** 1 for the first send, +1 per re-drive. */
   readonly attempt: number;
@@ -134,8 +139,10 @@ export class BusClient {
     }
     const now = o.clock();
     if (meta.deadline <= now) throw new BusDeadlineError(meta.deadline, now);
+    const budgetMs = budgetFor(meta.deadline, now);
     const h = headers();
-    for (const [name, value] of metaHeaders({ ...meta, replyTo: o.requester })) h.set(name, value);
+    for (const [name, value] of metaHeaders({ ...meta, replyTo: o.requester, budgetMs }))
+      h.set(name, value);
     const msgId = `${meta.idempotencyKey}:${meta.attempt}`;
     try {
       const ack = await this.#js.publish(subject, body, {

@@ -14,8 +14,10 @@ export type BusCommand<T> = {
   /** `sagaId:step:action`: store the effect under this key, in the effect's transaction. */
   readonly idempotencyKey: string;
   /**
-   * The handler's own absolute deadline (epoch ms): the caller's deadline minus the server's
-   * reply reserve, so it is strictly earlier than the caller's. Propagate this one downstream.
+   * The handler's own absolute deadline, epoch ms on this host's clock (the server's `clock`): the
+   * caller's deadline as it arrived (its budget, less the time the command spent in the stream)
+   * minus the reply reserve, so strictly earlier than the caller's. Propagate this one downstream:
+   * `BusClient.send` turns it back into a budget.
    */
   readonly deadline: number;
   readonly attempt: number;
@@ -53,9 +55,14 @@ export function busCommand<T>(input: {
   deliveryCount: number;
   reserveMs: number;
   clock: () => number;
+  /**
+   * The caller's deadline on this host's clock (`HopDeadlines.of`).
+   * @default meta.deadline (a sender on this host's clock)
+   */
+  deadline?: number;
 }): BusCommand<T> {
   const { meta, clock } = input;
-  const deadline = meta.deadline - input.reserveMs;
+  const deadline = (input.deadline ?? meta.deadline) - input.reserveMs;
   const remaining = (): number => deadline - clock();
   return {
     pattern: input.pattern,
@@ -77,5 +84,5 @@ export function busCommand<T>(input: {
 function deadlineSignal(remainingMs: number): AbortSignal {
   // setTimeout's ceiling is ~24.8 days; a deadline further out than that never aborts.
   if (remainingMs > 2 ** 31 - 1) return new AbortController().signal;
-  return AbortSignal.timeout(Math.max(0, remainingMs));
+  return AbortSignal.timeout(Math.max(0, Math.floor(remainingMs)));
 }

@@ -14,7 +14,7 @@ import {
   parseReply,
   type RawBusMessage,
 } from './bus-envelope.ts';
-import { BusHeader, headerRecord, parseCommandMeta } from './bus-headers.ts';
+import { BusHeader, headerRecord, metaHeaders, parseCommandMeta } from './bus-headers.ts';
 import { busNaming } from './bus-naming.ts';
 
 const naming = busNaming();
@@ -77,6 +77,19 @@ describe('command parsing', () => {
     expect(parseCommandMeta(iterable).attempt).toBe(2);
   });
 
+  it('hole 8: reads the budget header, and takes a command without one (an older sender)', () => {
+    expect(parseCommandMeta({ ...goodHeaders(), [BusHeader.budget]: '4990' }).budgetMs).toBe(4990);
+    expect(parseCommandMeta({ ...goodHeaders(), [BusHeader.budget]: '0' }).budgetMs).toBe(0);
+    expect(parseCommandMeta(goodHeaders())).not.toHaveProperty('budgetMs');
+    const meta = parseCommandMeta({ ...goodHeaders(), [BusHeader.budget]: '4990' });
+    const written = Object.fromEntries(metaHeaders(meta));
+    expect(written).toMatchObject({
+      [BusHeader.budget]: '4990',
+      [BusHeader.deadline]: '1800000000000',
+    });
+    expect(parseCommandMeta(written)).toEqual(meta);
+  });
+
   it('treats an invalid traceparent as absent instead of rejecting the command', () => {
     const meta = parseCommandMeta({ ...goodHeaders(), traceparent: 'not-a-trace' });
     expect(meta.traceparent).toBeUndefined();
@@ -96,6 +109,9 @@ describe('command parsing', () => {
     for (const [name, value] of [
       [BusHeader.deadline, 'tomorrow'],
       [BusHeader.deadline, '-5'],
+      [BusHeader.budget, '-1'],
+      [BusHeader.budget, '1.5'],
+      [BusHeader.budget, 'soon'],
       [BusHeader.attempt, '0'],
       [BusHeader.attempt, '1.5'],
       [BusHeader.replyTo, 'Order Service'],

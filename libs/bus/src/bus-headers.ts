@@ -14,6 +14,7 @@ export const BusHeader = {
   step: 'Seamline-Step',
   idempotencyKey: 'Seamline-Idempotency-Key',
   deadline: 'Seamline-Deadline',
+  budget: 'Seamline-Budget-Ms',
   attempt: 'Seamline-Attempt',
   replyTo: 'Seamline-Reply-To',
   pattern: 'Seamline-Pattern',
@@ -30,7 +31,10 @@ export type SagaMeta = {
   readonly step: string;
   /** Deterministic `sagaId:step:action`; the receiver's dedup key. */
   readonly idempotencyKey: string;
-  /** Absolute deadline, epoch milliseconds. */
+  /**
+   * Absolute deadline, epoch milliseconds, on the clock of whoever set it. A receiver on another
+   * host goes by `budgetMs` instead when the command has one (hop-deadline.ts).
+   */
   readonly deadline: number;
   /** 1 for the first send, +1 per deliberate re-drive by the orchestrator. */
   readonly attempt: number;
@@ -41,6 +45,11 @@ export type SagaMeta = {
 export type CommandMeta = SagaMeta & {
   /** Requester whose reply subject (`<prefix>.reply.<replyTo>`) receives the answer. */
   readonly replyTo: string;
+  /**
+   * Milliseconds the sender had left when it published (`Seamline-Budget-Ms`); absent from
+   * senders that predate it, whose `deadline` alone then counts.
+   */
+  readonly budgetMs?: number;
 };
 
 export type ReplyMeta = SagaMeta & {
@@ -73,6 +82,12 @@ const sagaShape = {
 const commandHeaders = z.object({
   ...sagaShape,
   'seamline-reply-to': z.string().regex(NAME_TOKEN, 'requester name'),
+  'seamline-budget-ms': z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, 'milliseconds')
+    .transform(Number)
+    .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER))
+    .optional(),
 });
 const replyHeaders = z.object({
   ...sagaShape,
@@ -82,7 +97,12 @@ const replyHeaders = z.object({
 /** Parses command headers; throws only `BusParseError`. */
 export function parseCommandMeta(source: HeaderSource): CommandMeta {
   const h = parseWith(commandHeaders, source);
-  return { ...sagaMeta(h), replyTo: h['seamline-reply-to'] };
+  const budgetMs = h['seamline-budget-ms'];
+  return {
+    ...sagaMeta(h),
+    replyTo: h['seamline-reply-to'],
+    ...(budgetMs === undefined ? {} : { budgetMs }),
+  };
 }
 
 /** Parses reply headers; throws only `BusParseError`. */
@@ -92,7 +112,9 @@ export function parseReplyMeta(source: HeaderSource): ReplyMeta {
 }
 
 /** Header name/value pairs for a command or reply (the caller adds `Nats-Msg-Id`). */
-export function metaHeaders(meta: SagaMeta & { replyTo?: string; pattern?: string }) {
+export function metaHeaders(
+  meta: SagaMeta & { replyTo?: string; pattern?: string; budgetMs?: number },
+) {
   const out: [string, string][] = [
     [BusHeader.sagaId, meta.sagaId],
     [BusHeader.step, meta.step],
@@ -100,6 +122,7 @@ export function metaHeaders(meta: SagaMeta & { replyTo?: string; pattern?: strin
     [BusHeader.deadline, String(meta.deadline)],
     [BusHeader.attempt, String(meta.attempt)],
   ];
+  if (meta.budgetMs !== undefined) out.push([BusHeader.budget, String(meta.budgetMs)]);
   if (meta.replyTo !== undefined) out.push([BusHeader.replyTo, meta.replyTo]);
   if (meta.pattern !== undefined) out.push([BusHeader.pattern, meta.pattern]);
   if (meta.traceparent !== undefined) out.push([BusHeader.traceparent, meta.traceparent]);

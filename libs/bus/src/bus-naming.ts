@@ -33,6 +33,8 @@ export type BusNaming = {
   commandSubject(service: string, action: string): string;
   /** `seamline.cmd.<service>.>`: the filter of the service's durable consumer. */
   serviceFilter(service: string): string;
+  /** `seamline.cmd.<service>`: in the command stream, outside every filter (clock-probe.ts). */
+  clockProbeSubject(service: string): string;
   /** `seamline.reply.<requester>` */
   replySubject(requester: string): string;
   /** `seamline.dlq.<original subject without the prefix>` */
@@ -73,6 +75,7 @@ export function busNaming(options: BusNamingOptions = {}): BusNaming {
     commandSubject: (service, action) =>
       `${p}.cmd.${token('service', service)}.${token('action', action)}`,
     serviceFilter: (service) => `${p}.cmd.${token('service', service)}.>`,
+    clockProbeSubject: (service) => `${p}.cmd.${token('service', service)}`,
     replySubject: (requester) => `${p}.reply.${token('requester', requester)}`,
     deadLetterSubject: (original) =>
       original.startsWith(`${p}.`) ? `${p}.dlq.${original.slice(p.length + 1)}` : `${p}.dlq.other`,

@@ -52,6 +52,13 @@ export type JetStreamServerOptions = BusStreamOptions & {
   backoff?: { baseMs?: number; maxMs?: number };
   /** Kept back from the caller's deadline to publish the reply (>= 1, so the handler always has strictly less time than its caller). @default 10 */
   replyReserveMs?: number;
+  /**
+   * How long a measurement of this host's offset to the NATS server clock is trusted (it dates a
+   * command's time in the stream); a probe runs every third of it. @default 60_000
+   */
+  serverClockWindowMs?: number;
+  /** A sender clock further than this from ours is logged, at most once a minute. @default 1_000 */
+  skewWarnMs?: number;
   /** How long `close()` waits for in-flight handlers before closing. @default 10_000 */
   drainTimeoutMs?: number;
   /**
@@ -104,6 +111,8 @@ const serverSchema = z.object({
   service: z.string().regex(NAME_TOKEN),
   duplicateDelivery: int(1, 100).default(1),
   replyReserveMs: int(1, 60_000).default(10),
+  serverClockWindowMs: int(3_000, 3_600_000).default(60_000),
+  skewWarnMs: int(0, 3_600_000).default(1_000),
   drainTimeoutMs: int(0, 600_000).default(10_000),
   expired: z.enum(['refuse', 'handler']).default('refuse'),
 });

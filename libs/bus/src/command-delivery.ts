@@ -18,6 +18,7 @@ import { BusPublisher } from './bus-publisher.ts';
 import { afterHandler, beforeHandler, redeliveryDelay } from './delivery-policy.ts';
 import type { HandlerOutcome, RedeliveryPolicy } from './delivery-policy.ts';
 import { settleHandler } from './handler-result.ts';
+import type { HopDeadlines } from './hop-deadline.ts';
 import { withRemoteTrace } from './trace-context.ts';
 
 type Admitted = { route: CommandRoute; handler: MessageHandler; payload: unknown };
@@ -32,13 +33,16 @@ export class CommandDelivery {
   readonly #out: BusPublisher;
   readonly #handlerFor: (pattern: string) => MessageHandler | null;
   readonly #policy: RedeliveryPolicy;
+  readonly #deadlines: HopDeadlines;
 
   constructor(
     options: ResolvedServerOptions,
     js: JetStreamClient,
     handlerFor: (pattern: string) => MessageHandler | null,
+    deadlines: HopDeadlines,
   ) {
     this.#o = options;
+    this.#deadlines = deadlines;
     this.#out = new BusPublisher(js, options);
     this.#handlerFor = handlerFor;
     this.#policy = {
@@ -103,6 +107,8 @@ export class CommandDelivery {
 
   async #handle(msg: JsMsg, { route, handler, payload }: Admitted): Promise<HandledOutcome> {
     const deliveryCount = msg.info.deliveryCount;
+    // On this host's clock, from the budget and the server's stamp (kept across redeliveries).
+    const deadline = this.#deadlines.of(route.meta, msg.info.timestampNanos / 1e6);
     const build = (extra: number): BusCommand<unknown> =>
       busCommand({
         pattern: route.pattern,
@@ -111,6 +117,7 @@ export class CommandDelivery {
         deliveryCount: deliveryCount + extra,
         reserveMs: this.#o.replyReserveMs,
         clock: this.#o.clock,
+        deadline,
       });
     const fault = this.#out.guard(() => this.#o.faults?.beforeHandle?.(build(0)));
     if (fault === 'drop') {
@@ -122,7 +129,7 @@ export class CommandDelivery {
 
     const gate = beforeHandler({
       deliveryCount,
-      deadline: route.meta.deadline,
+      deadline,
       now: this.#o.clock(),
       reserveMs: this.#o.replyReserveMs,
       policy: this.#policy,

@@ -17,9 +17,12 @@ import {
   type JetStreamServerOptions,
   type ResolvedServerOptions,
 } from './bus-options.ts';
+import { ClockProbe } from './clock-probe.ts';
 import { CommandDelivery } from './command-delivery.ts';
 import { ConsumeLoop } from './consume-loop.ts';
 import { ensureDurable, ensureStreams, readConsumerLag, type ConsumerLag } from './bus-topology.ts';
+import { HopDeadlines } from './hop-deadline.ts';
+import { ServerClock } from './server-clock.ts';
 
 /** Connection status events, named as nats.js names them (`disconnect`, `reconnect`, `error`, ...). */
 type ServerEvents = Record<Status['type'], (status: Status) => void>;
@@ -36,6 +39,7 @@ export class JetStreamServer
   #nc: NatsConnection | undefined;
   #jsm: JetStreamManager | undefined;
   #loop: ConsumeLoop | undefined;
+  #probe: ClockProbe | undefined;
 
   /** Validates the options now; throws `BusConfigError` naming the bad field. */
   constructor(options: JetStreamServerOptions) {
@@ -68,7 +72,28 @@ export class JetStreamServer
         replicas: o.replicas,
         maxAckPending: Math.max(1_000, o.concurrency * 4),
       });
-      const delivery = new CommandDelivery(o, jsm.jetstream(), (p) => this.getHandlerByPattern(p));
+      // Measured before the first delivery: a backlog must not be what teaches us the offset.
+      const serverClock = new ServerClock(o.serverClockWindowMs);
+      this.#probe = await ClockProbe.start(jsm, serverClock, {
+        stream: o.bus.commandStream,
+        subject: o.bus.clockProbeSubject(o.service),
+        clock: o.clock,
+        timeoutMs: o.publishTimeoutMs,
+        everyMs: Math.floor(o.serverClockWindowMs / 3),
+        ...(o.logger === undefined ? {} : { logger: o.logger }),
+      });
+      const deadlines = new HopDeadlines({
+        serverClock,
+        clock: o.clock,
+        skewWarnMs: o.skewWarnMs,
+        ...(o.logger === undefined ? {} : { logger: o.logger }),
+      });
+      const delivery = new CommandDelivery(
+        o,
+        jsm.jetstream(),
+        (p) => this.getHandlerByPattern(p),
+        deadlines,
+      );
       this.#loop = await ConsumeLoop.start(jsm.jetstream(), {
         stream: o.bus.commandStream,
         durable: o.bus.commandDurable(o.service),
@@ -88,6 +113,8 @@ export class JetStreamServer
   async close(): Promise<void> {
     const loop = this.#loop;
     const nc = this.#nc;
+    const probe = this.#probe;
+    this.#probe = undefined;
     this.#loop = undefined;
     this.#nc = undefined;
     this.#jsm = undefined;
@@ -97,6 +124,7 @@ export class JetStreamServer
         'closing with handlers still running; they will be redelivered',
       );
     }
+    await probe?.stop();
     if (nc !== undefined && !nc.isClosed()) {
       await nc.drain().catch(() => nc.close());
     }
