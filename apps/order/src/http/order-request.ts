@@ -26,7 +26,11 @@ export const placeOrderBody = z
         }),
       )
       .min(1)
-      .max(ORDER_LIMITS.maxLines),
+      .max(ORDER_LIMITS.maxLines)
+      .describe(
+        `at most ${ORDER_LIMITS.maxLines} lines; the order total (sum of qty x unitPriceCents) ` +
+          `at most ${ORDER_LIMITS.maxCents} cents`,
+      ),
     currency: z.literal('USD'),
   })
   .superRefine((body, ctx) => {
