@@ -417,7 +417,7 @@ export class Orchestrator {
       } catch (err) {
         // The machine cannot read this record (written by an older schema, or damaged): retrying
         // cannot help, and silently logging it every tick is a saga stuck for ever.
-        this.park(saga, { code: 'BAD_RECORD', action: null, detail: describeError(err) });
+        this.park(sagaId, { code: 'BAD_RECORD', action: null, detail: describeError(err) });
         return;
       }
       if (t.saga === saga) return;
@@ -427,7 +427,8 @@ export class Orchestrator {
 
   /** Persists a transition decided from `saga`, then sends its command. Under the saga's lock. */
   private async commit(saga: Saga, t: Transition, token: number, depth = 0): Promise<void> {
-    const sagaId = saga.orderId;
+    // From the new saga: a record the machine could not read may lack even its id.
+    const sagaId = t.saga.orderId;
     await this.guard({ kind: 'transition', sagaId, token }, () =>
       this.deps.records.save(t.saga, token),
     );
@@ -479,7 +480,7 @@ export class Orchestrator {
       if (next.saga !== t.saga)
         await this.commit(t.saga, { ...next, send: null }, token, depth + 1);
       if (!isTerminal(next.saga.status))
-        this.park(next.saga, { code: 'BAD_COMMAND', action, detail });
+        this.park(next.saga.orderId, { code: 'BAD_COMMAND', action, detail });
       return;
     }
     // Every first send is a request: it earns its downstream a fraction of a retry.
@@ -495,11 +496,11 @@ export class Orchestrator {
     }
   }
 
-  private park(saga: Saga, why: Omit<ParkedSaga, 'since'>): void {
-    if (this.parked.has(saga.orderId)) return;
-    this.parked.set(saga.orderId, { ...why, since: this.deps.clock() });
+  private park(sagaId: string, why: Omit<ParkedSaga, 'since'>): void {
+    if (this.parked.has(sagaId)) return;
+    this.parked.set(sagaId, { ...why, since: this.deps.clock() });
     this.deps.log.error(
-      { sagaId: saga.orderId, code: why.code, action: why.action, err: why.detail },
+      { sagaId, code: why.code, action: why.action, err: why.detail },
       'saga parked: it cannot be driven until an operator quarantines it (npm run sagas -- quarantine)',
     );
     this.updateGauges();
