@@ -201,11 +201,19 @@ async function demo(local: LocalRun): Promise<number> {
     (await client.countByStatus('PENDING')) + (await client.countByStatus('COMPENSATING'));
   if ((await open()) > 0) {
     say('waiting for orders of earlier runs to finish...');
-    await waitFor(async () => (await open()) === 0, {
-      what: 'every order to be COMPLETED or CANCELLED',
-      timeoutMs: 120_000,
-      intervalMs: 500,
-    }).catch((error: unknown) => say((error as Error).message));
+    // A parked saga (one the orchestrator cannot build a command for) never finishes by itself:
+    // waiting out the timeout for it only delays the audit that names it.
+    let parked: string[] = [];
+    await waitFor(
+      async () => {
+        const left = await open();
+        parked = left === 0 ? [] : await parkedSagas(local.orderUrls);
+        return left === parked.length;
+      },
+      { what: 'every order to be COMPLETED or CANCELLED', timeoutMs: 120_000, intervalMs: 500 },
+    ).catch((error: unknown) => say((error as Error).message));
+    for (const id of parked)
+      say(`saga ${id} is parked and cannot finish: end it with npm run sagas -- quarantine ${id}`);
   }
 
   say('auditing every replica (anti-entropy first, then invariants 1 and 2)...');
@@ -217,6 +225,22 @@ async function demo(local: LocalRun): Promise<number> {
   process.stdout.write(summary(stats, surprises, report));
   process.stdout.write(`\n${renderReport(report)}`);
   return report.ok && stats.failed === 0 ? 0 : 1;
+}
+
+/** Ids of the sagas the order leader has parked (see `npm run sagas -- stuck`). */
+async function parkedSagas(urls: readonly string[]): Promise<string[]> {
+  for (const url of urls) {
+    const res = await fetch(`${url}/admin/sagas/stuck`, {
+      signal: AbortSignal.timeout(3000),
+    }).catch(() => undefined);
+    if (res === undefined || !res.ok) continue;
+    const view = (await res.json()) as {
+      leader: boolean;
+      stuck: { orderId: string; parked?: unknown }[];
+    };
+    if (view.leader) return view.stuck.filter((s) => s.parked != null).map((s) => s.orderId);
+  }
+  return [];
 }
 
 /** The SEAMLINE_STACK_* variables this run used, so a printed command reaches the same stack. */

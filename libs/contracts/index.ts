@@ -26,3 +26,4 @@ export type {
   ReserveResult,
 } from './src/commands.ts';
 export { canonicalJson, fingerprint } from './src/fingerprint.ts';
+export { ORDER_LIMITS, orderTotalCents, totalLimitBreach } from './src/order-limits.ts';

@@ -40,6 +40,7 @@ export const METRIC_NAMES = {
   httpRequests: 'seamline_http_requests_total',
   httpRequestDuration: 'seamline_http_request_duration_seconds',
   httpShed: 'seamline_http_shed_total',
+  httpInFlight: 'seamline_http_in_flight_requests',
 } as const;
 
 /** A key of {@link METRIC_NAMES}: the property name under which `createMetrics` exposes it. */

@@ -60,6 +60,8 @@ export interface SeamlineMetrics {
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly httpRequestDuration: Histogram<'route'>;
   readonly httpShed: Counter;
+  /** Requests admitted at the edge and not yet finished (what SEAMLINE_MAX_IN_FLIGHT bounds). */
+  readonly httpInFlight: Gauge;
 }
 
 /** Options of {@link createMetrics}. */
@@ -260,6 +262,11 @@ export function createMetrics(
     httpShed: new Counter({
       name: n.httpShed,
       help: 'HTTP requests refused with 429 to shed load.',
+      registers,
+    }),
+    httpInFlight: new Gauge({
+      name: n.httpInFlight,
+      help: 'HTTP requests admitted and not yet finished, answered or abandoned by the client.',
       registers,
     }),
   };

@@ -78,6 +78,15 @@ export interface OrderAppOverrides {
 @Module({})
 class OrderHttpModule {}
 
+/** One request admitted past the edge's in-flight bound, until it is answered or abandoned. */
+interface Admission {
+  readonly start: number;
+  done: boolean;
+}
+
+/** `status` of a request whose client went away before the answer (nginx's convention). */
+const CLIENT_CLOSED_REQUEST = '499';
+
 /**
  * Builds and starts one order replica. A start that fails part-way (a NATS request timing out
  * while the cluster elects a leader) closes what it had opened, so the caller may try again in
@@ -288,6 +297,20 @@ async function buildOrderApp(
   // already drives maxOpenSagas unfinished sagas, or store operations queue on the write quorum.
   // Reads are not refused for that: they add no saga.
   let inFlight = 0;
+  /** Frees the slot of an admitted request and records it, once, however it ended. */
+  const finish = (
+    req: { routeOptions: { url?: string } },
+    admission: Admission,
+    status: string,
+  ): void => {
+    if (admission.done) return;
+    admission.done = true;
+    inFlight -= 1;
+    metrics.httpInFlight.set(inFlight);
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, status });
+    metrics.httpRequestDuration.observe({ route }, (performance.now() - admission.start) / 1000);
+  };
   const saturated = (req: { method: string; url: string }): string | undefined => {
     if (req.method !== 'POST' || !req.url.startsWith('/orders')) return undefined;
     if (orchestrator.openCount >= config.maxOpenSagas)
@@ -317,16 +340,25 @@ async function buildOrderApp(
       return reply;
     }
     inFlight += 1;
-    (req as unknown as { seamlineStart: number }).seamlineStart = performance.now();
+    metrics.httpInFlight.set(inFlight);
+    const admission: Admission = { start: performance.now(), done: false };
+    (req as unknown as { seamlineAdmission: Admission }).seamlineAdmission = admission;
+    // Fastify runs onResponse only once the response has been written ('finish'): a client that
+    // goes away first (a storm client's timeout, a follower's forward, a long-poll given up)
+    // would keep its slot for good, and after SEAMLINE_MAX_IN_FLIGHT of them every order gets
+    // 429. The raw response's 'close' comes either way; whichever comes first frees the slot.
+    reply.raw.once('close', () =>
+      finish(
+        req,
+        admission,
+        reply.raw.writableFinished ? String(reply.raw.statusCode) : CLIENT_CLOSED_REQUEST,
+      ),
+    );
     return undefined;
   });
   fastify.addHook('onResponse', async (req, reply) => {
-    const start = (req as unknown as { seamlineStart?: number }).seamlineStart;
-    if (start === undefined) return;
-    inFlight -= 1;
-    const route = req.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
-    metrics.httpRequestDuration.observe({ route }, (performance.now() - start) / 1000);
+    const admission = (req as unknown as { seamlineAdmission?: Admission }).seamlineAdmission;
+    if (admission !== undefined) finish(req, admission, String(reply.statusCode));
   });
   SwaggerModule.setup('docs', app, openApiDocument() as never);
   opened.push(() => app.close());

@@ -124,6 +124,11 @@ export interface AuditReport {
   counts: AuditCounts;
   /** Orders not yet COMPLETED or CANCELLED (a violation only when terminal states were expected). */
   nonTerminal: { orderId: string; status: OrderStatus }[];
+  /**
+   * Orders whose total is beyond what the bus carries (admitted before the order edge refused
+   * them): audited like any other order, listed so that an operator sees them. Not a violation.
+   */
+  overLimit: { orderId: string; status: OrderStatus; totalCents: number }[];
   divergence: DivergentKey[];
   replicas: ReplicaCoverage[];
   /** Anti-entropy ran before the replicas were read. */

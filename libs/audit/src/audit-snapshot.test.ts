@@ -248,3 +248,70 @@ describe('invariant 2: no lost effect', () => {
     ).toBe(true);
   });
 });
+
+/**
+ * Hole 4 (issue 9): an order of 100 lines of 950,000 units at 1e8 cents was admitted with a total
+ * of 9.5e15 cents, beyond what the bus carries (2^53 - 1). Every later audit failed with
+ * "malformed-record ... totalCents: Too big" plus an orphan-effect for its reservation, whatever
+ * became of the saga: one request broke the demo's audit for good.
+ */
+describe('hole 4: an order whose total is beyond what the bus carries', () => {
+  const lines = Array.from({ length: 100 }, () => ({
+    sku: 'sku-big',
+    qty: 950_000,
+    unitPriceCents: 100_000_000,
+  }));
+  const bigHistory = () => standardHistory().sku('sku-big', 95_000_000);
+
+  it('is audited like any other order once its saga has ended, and listed, not reported malformed', () => {
+    const records = bigHistory().order('ord-big', 'cust-1', lines, 'declined').records();
+    const report = auditSnapshot(snapshotOf(records), { expectTerminal: true, repaired: true });
+    expect(report.violations).toEqual([]);
+    expect(report.overLimit).toEqual([
+      { orderId: 'ord-big', status: 'CANCELLED', totalCents: 9_500_000_000_000_000 },
+    ]);
+    expect(renderReport(report)).toMatch(
+      /audit: PASS[\s\S]*beyond what the bus carries[\s\S]*ord-big CANCELLED 9500000000000000 cents/,
+    );
+  });
+
+  it('still catches its reservation left in place, as for any cancelled order', () => {
+    const records = bigHistory().order('ord-big', 'cust-1', lines, 'declined').records();
+    records.inventory = records.inventory.filter((r) => r.key !== 'ledger:ord-big:reserve:release');
+    expect(rules(auditSnapshot(snapshotOf(records)))).toEqual([
+      'stock-mismatch',
+      'uncompensated-effect',
+    ]);
+  });
+
+  it('fails once while its saga is stuck, naming the way out, without calling its reservation an orphan', () => {
+    const records = bigHistory().order('ord-big', 'cust-1', lines, 'declined').records();
+    records.inventory = records.inventory.filter((r) => r.key !== 'ledger:ord-big:reserve:release');
+    records.inventory = records.inventory.map((r) =>
+      r.key === 'stock:sku-big'
+        ? { ...r, value: { sku: 'sku-big', available: 0, initial: 95_000_000 } }
+        : r,
+    );
+    records.order = records.order.map((r) =>
+      r.key === 'order:ord-big'
+        ? {
+            ...r,
+            tag: 'COMPENSATING',
+            value: { ...(r.value as object), status: 'COMPENSATING', reason: 'DEADLINE_EXCEEDED' },
+          }
+        : r,
+    );
+    const report = auditSnapshot(snapshotOf(records), { expectTerminal: true });
+    expect(report.violations).toHaveLength(1);
+    expect(report.violations[0]).toMatchObject({ rule: 'not-terminal', key: 'order:ord-big' });
+    expect(report.violations[0]?.detail).toContain('npm run sagas -- quarantine ord-big');
+  });
+
+  it('does not report the effects of an order record it cannot read a second time, as orphans', () => {
+    const records = standardHistory().records();
+    records.order = records.order.map((r) =>
+      r.key === 'order:ord-1' ? { ...r, value: { orderId: 'ord-1', status: 'COMPLETED' } } : r,
+    );
+    expect(rules(auditSnapshot(snapshotOf(records)))).toEqual(['malformed-record']);
+  });
+});

@@ -141,6 +141,9 @@ export function auditSnapshot(
     violations: all,
     counts,
     nonTerminal: [...outcomes.nonTerminal],
+    overLimit: books.orders
+      .filter((o) => o.overLimit)
+      .map((o) => ({ orderId: o.orderId, status: o.status, totalCents: o.totalCents })),
     divergence,
     replicas: DATABASES.map((db): ReplicaCoverage => ({
       database: db,

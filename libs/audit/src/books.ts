@@ -1,3 +1,4 @@
+import { ORDER_LIMITS } from '@seamline/contracts';
 import { z } from 'zod';
 import type { EffectKind, OrderStatus, ServiceDatabase, Violation } from './audit-report.ts';
 import { violation } from './audit-report.ts';
@@ -41,7 +42,13 @@ const orderSchema = z.object({
   orderId: id,
   customerId: id,
   items: z.array(z.object({ sku: id, qty: z.number().int().positive(), unitPriceCents: cents })),
-  totalCents: cents,
+  /**
+   * Read as written, even past the integers a double holds exactly: the order edge used to admit
+   * such totals. None can have been charged (the bus contract refuses the amount at both ends),
+   * so the order is audited like any other, its total flagged (`overLimit`), not the record
+   * thrown away with its effects left looking like orphans.
+   */
+  totalCents: z.number().nonnegative().refine(Number.isInteger, 'not a whole number of cents'),
   status: z.enum(['PENDING', 'COMPENSATING', 'COMPLETED', 'CANCELLED']),
   reason: z.string().nullish(),
 });
@@ -66,6 +73,8 @@ export interface OrderFact {
   readonly status: OrderStatus;
   readonly reason: string | null;
   readonly totalCents: number;
+  /** The total is beyond what the bus contract carries (ORDER_LIMITS.maxCents). */
+  readonly overLimit: boolean;
   readonly items: readonly { sku: string; qty: number }[];
 }
 
@@ -90,6 +99,11 @@ export interface Books {
   readonly stock: readonly z.infer<typeof stockSchema>[];
   /** Records that failed their schema, as violations (they cannot be checked). */
   readonly malformed: readonly Violation[];
+  /**
+   * Ids of order records that failed their schema: reported once as malformed, and still known,
+   * so their effects are not reported a second time as effects of an unknown order.
+   */
+  readonly unreadableOrders: readonly string[];
 }
 
 export type RecordsByDatabase = Readonly<Partial<Record<ServiceDatabase, readonly StoredRecord[]>>>;
@@ -106,6 +120,7 @@ export function readBooks(
     accounts: [] as Books['accounts'][number][],
     stock: [] as Books['stock'][number][],
     malformed: [] as Violation[],
+    unreadableOrders: [] as string[],
   };
   const parse = <T>(schema: z.ZodType<T>, record: StoredRecord, database: string) => {
     const parsed = schema.safeParse(record.value);
@@ -124,7 +139,16 @@ export function readBooks(
     const order = parse(orderSchema, record, 'order');
     if (order) {
       const items = order.items.map(({ sku, qty }) => ({ sku, qty }));
-      books.orders.push({ ...order, key: record.key, reason: order.reason ?? null, items });
+      const overLimit = order.totalCents > ORDER_LIMITS.maxCents;
+      books.orders.push({
+        ...order,
+        key: record.key,
+        reason: order.reason ?? null,
+        items,
+        overLimit,
+      });
+    } else {
+      books.unreadableOrders.push(record.key.slice('order:'.length));
     }
   }
   for (const record of inDomain('payment')) {

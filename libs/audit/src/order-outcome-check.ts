@@ -1,3 +1,4 @@
+import { ORDER_LIMITS } from '@seamline/contracts';
 import type { EffectKind, OrderStatus, Violation } from './audit-report.ts';
 import { violation } from './audit-report.ts';
 import type { Books, EffectEntry, OrderFact } from './books.ts';
@@ -34,7 +35,7 @@ export function effectsByOrder(effects: readonly EffectEntry[]): Map<string, Eff
 }
 
 export function checkOrderOutcomes(
-  books: Pick<Books, 'orders' | 'effects'>,
+  books: Pick<Books, 'orders' | 'effects'> & Partial<Pick<Books, 'unreadableOrders'>>,
   options: { expectTerminal: boolean },
 ): OutcomeFindings {
   const violations: Violation[] = [];
@@ -53,13 +54,23 @@ export function checkOrderOutcomes(
       default:
         nonTerminal.push({ orderId: order.orderId, status: order.status });
         if (options.expectTerminal) {
+          // Such a saga can never finish by itself: say why and what ends it.
+          const why = order.overLimit
+            ? `: its total of ${order.totalCents} cents is beyond what the bus carries ` +
+              `(${ORDER_LIMITS.maxCents}), so its commands cannot be built; end it with ` +
+              `\`npm run sagas -- quarantine ${order.orderId}\``
+            : '';
           violations.push(
-            violation('not-terminal', order.key, `order ${order.orderId} is still ${order.status}`),
+            violation(
+              'not-terminal',
+              order.key,
+              `order ${order.orderId} is still ${order.status}${why}`,
+            ),
           );
         }
     }
   }
-  const known = new Set(books.orders.map((o) => o.orderId));
+  const known = new Set([...books.orders.map((o) => o.orderId), ...(books.unreadableOrders ?? [])]);
   for (const entry of books.effects) {
     if (!known.has(entry.orderId)) {
       violations.push(

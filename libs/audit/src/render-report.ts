@@ -67,6 +67,16 @@ export function renderReport(report: AuditReport, options: RenderOptions = {}): 
       lines.push(`    ... ${report.divergence.length - limit} more`);
     }
   }
+  if (report.overLimit.length > 0) {
+    lines.push(
+      `  orders with a total beyond what the bus carries (refused at the order edge now; ` +
+        `audited like the others): ${report.overLimit.length}`,
+    );
+    for (const o of report.overLimit.slice(0, limit))
+      lines.push(`    ${o.orderId} ${o.status} ${o.totalCents} cents`);
+    if (report.overLimit.length > limit)
+      lines.push(`    ... ${report.overLimit.length - limit} more`);
+  }
   if (report.nonTerminal.length > 0) {
     lines.push(`  not terminal yet: ${report.nonTerminal.length} orders`);
     for (const o of report.nonTerminal.slice(0, limit)) lines.push(`    ${o.orderId} ${o.status}`);

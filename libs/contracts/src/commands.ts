@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORDER_LIMITS } from './order-limits.ts';
 
 /**
  * The wire contract between the orchestrator and the effect services: one schema per command
@@ -8,11 +9,17 @@ import { z } from 'zod';
 const sku = z.string().min(1).max(64);
 const customerId = z.string().min(1).max(64);
 const orderId = z.string().min(1).max(64);
-const cents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const cents = z.number().int().nonnegative().max(ORDER_LIMITS.maxCents);
 
-export const lineItem = z.strictObject({ sku, qty: z.number().int().min(1).max(1_000_000) });
+export const lineItem = z.strictObject({
+  sku,
+  qty: z.number().int().min(1).max(ORDER_LIMITS.maxQty),
+});
 
-export const reserveCommand = z.strictObject({ orderId, items: z.array(lineItem).min(1).max(100) });
+export const reserveCommand = z.strictObject({
+  orderId,
+  items: z.array(lineItem).min(1).max(ORDER_LIMITS.maxLines),
+});
 export const releaseCommand = reserveCommand;
 export const chargeCommand = z.strictObject({
   orderId,

@@ -1,5 +1,7 @@
-import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
-import type { ActionSends, Orchestrator } from '../orchestrator/orchestrator.ts';
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { z } from 'zod';
+import type { ActionSends, Orchestrator, QuarantineResult } from '../orchestrator/orchestrator.ts';
+import { NotLeaderError, QuarantineRefusedError } from '../orchestrator/orchestrator.ts';
 import { CLIENT_ATTEMPTS, ORCHESTRATOR } from '../order.tokens.ts';
 import type { ClientAttempts } from './client-attempts.ts';
 import { ProblemError } from './problem.ts';
@@ -14,6 +16,10 @@ export interface OrderAttempts {
   /** Sends per action while this replica drives the saga; null when it does not (or it ended). */
   readonly orchestrator: { readonly steps: readonly ActionSends[] } | null;
 }
+
+const quarantineBody = z.strictObject({
+  note: z.string().min(1).max(200).default('no note'),
+});
 
 /**
  * Operator views of the orchestrator. Only the leader holds the open sagas, so a follower says
@@ -32,15 +38,58 @@ export class AdminController {
     return {
       leader: this.orchestrator.leading,
       token: this.orchestrator.currentToken ?? null,
-      stuck: this.orchestrator.stuckSagas().map((s) => ({
-        orderId: s.orderId,
-        status: s.status,
-        reason: s.reason,
-        compensating: s.outstanding?.action ?? null,
-        sends: s.outstanding?.sends ?? 0,
-        since: new Date(s.outstanding?.sentAt ?? s.createdAt).toISOString(),
-      })),
+      stuck: this.orchestrator.stuckSagas().map((s) => {
+        const parked = this.orchestrator.parkedReason(s.orderId);
+        return {
+          orderId: s.orderId,
+          status: s.status,
+          reason: s.reason,
+          compensating: parked?.action ?? s.outstanding?.action ?? null,
+          sends: s.outstanding?.sends ?? 0,
+          since: new Date(parked?.since ?? s.outstanding?.sentAt ?? s.createdAt).toISOString(),
+          // Parked: not retried at all until an operator quarantines it.
+          parked: parked === undefined ? null : { code: parked.code, detail: parked.detail },
+        };
+      }),
     };
+  }
+
+  /**
+   * The operator's way out for a parked saga (`npm run sagas -- quarantine <orderId>`): the
+   * compensations that cannot be built are skipped, the others run, the saga ends CANCELLED.
+   * 409 for a saga the orchestrator can still drive, 421 on a replica that does not lead.
+   */
+  @Post('sagas/:orderId/quarantine')
+  @HttpCode(200)
+  async quarantine(
+    @Param('orderId') orderId: string,
+    @Body() body: unknown,
+  ): Promise<Omit<QuarantineResult, 'saga'> & { status: string }> {
+    const parsed = quarantineBody.safeParse(body ?? {});
+    if (!parsed.success)
+      throw new ProblemError(400, 'Invalid quarantine request', 'note: 1-200 characters', [
+        { field: 'note', message: parsed.error.issues[0]?.message ?? 'invalid' },
+      ]);
+    try {
+      const r = await this.orchestrator.quarantine(orderId, parsed.data.note);
+      return {
+        orderId: r.orderId,
+        skipped: r.skipped,
+        leftApplied: r.leftApplied,
+        status: r.saga.status,
+      };
+    } catch (err) {
+      if (err instanceof NotLeaderError)
+        throw new ProblemError(421, 'Not the leader', 'ask the order leader', []);
+      if (err instanceof QuarantineRefusedError)
+        throw new ProblemError(
+          err.code === 'NOT_FOUND' ? 404 : 409,
+          'Not quarantined',
+          err.message,
+          [{ field: 'orderId', message: err.code === 'NOT_FOUND' ? 'no open saga' : 'not parked' }],
+        );
+      throw err;
+    }
   }
 
   /**

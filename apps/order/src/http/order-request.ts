@@ -1,3 +1,4 @@
+import { ORDER_LIMITS, totalLimitBreach } from '@seamline/contracts';
 import { z } from 'zod';
 import { ProblemError } from './problem.ts';
 import type { FieldError } from './problem.ts';
@@ -9,21 +10,39 @@ const id = z
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" only');
 
-/** The wire body of POST /orders (unknown fields are refused, not ignored). */
-export const placeOrderBody = z.strictObject({
-  customerId: id,
-  items: z
-    .array(
-      z.strictObject({
-        sku: id,
-        qty: z.number().int().min(1).max(1_000_000),
-        unitPriceCents: z.number().int().min(0).max(100_000_000),
-      }),
-    )
-    .min(1)
-    .max(100),
-  currency: z.literal('USD'),
-});
+/**
+ * The wire body of POST /orders (unknown fields are refused, not ignored). Its limits are the bus
+ * contract's (ORDER_LIMITS): an order admitted here can always be turned into its commands.
+ */
+export const placeOrderBody = z
+  .strictObject({
+    customerId: id,
+    items: z
+      .array(
+        z.strictObject({
+          sku: id,
+          qty: z.number().int().min(1).max(ORDER_LIMITS.maxQty),
+          unitPriceCents: z.number().int().min(0).max(ORDER_LIMITS.maxUnitPriceCents),
+        }),
+      )
+      .min(1)
+      .max(ORDER_LIMITS.maxLines)
+      .describe(
+        `at most ${ORDER_LIMITS.maxLines} lines; the order total (sum of qty x unitPriceCents) ` +
+          `at most ${ORDER_LIMITS.maxCents} cents`,
+      ),
+    currency: z.literal('USD'),
+  })
+  .superRefine((body, ctx) => {
+    const breach = totalLimitBreach(body.items);
+    if (breach === undefined) return;
+    const what = breach.line === undefined ? 'the order total' : 'the line total';
+    ctx.addIssue({
+      code: 'custom',
+      path: breach.line === undefined ? ['items'] : ['items', breach.line],
+      message: `${what} (qty x unitPriceCents) is ${breach.cents} cents; at most ${ORDER_LIMITS.maxCents} cents`,
+    });
+  });
 
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 

@@ -11,13 +11,17 @@ import { effectKey, parseEffectKey, PATTERNS } from '@seamline/contracts';
 import type { Logger, SeamlineMetrics } from '@seamline/observability';
 import { FencedError, IndeterminateWriteError } from '@seamline/quorum-store';
 import type { Backoff, RetryBudgets } from '@seamline/retry-budget';
+import { ZodError } from 'zod';
 import type { EffectOutcome, NewOrder, Transition } from '../saga/saga-machine.ts';
 import { onRedrive, onReply, startSaga } from '../saga/saga-machine.ts';
 import type { Saga } from '../saga/saga-state.ts';
 import { isTerminal, sendsPerAction } from '../saga/saga-state.ts';
+import type { SkippedCommand } from '../saga/saga-quarantine.ts';
+import { abandonRecord, skipCommands } from '../saga/saga-quarantine.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { OrderRecords, StoredResponse } from './order-records.ts';
 import { ORDER_DOMAIN } from './order-records.ts';
+import type { SagaCommand } from './saga-commands.ts';
 import { commandFor } from './saga-commands.ts';
 
 export interface OrchestratorOptions {
@@ -102,6 +106,42 @@ export class NotLeaderError extends Error {
   }
 }
 
+/**
+ * Why the orchestrator stopped driving an open saga until an operator acts.
+ * `BAD_COMMAND`: a compensation's command cannot be built from the record (it breaks the bus
+ * contract); `BAD_RECORD`: the saga machine itself fails on the record.
+ */
+export interface ParkedSaga {
+  readonly code: 'BAD_COMMAND' | 'BAD_RECORD';
+  /** The action that cannot be built (BAD_COMMAND). */
+  readonly action: EffectAction | null;
+  readonly detail: string;
+  /** Epoch ms. */
+  readonly since: number;
+}
+
+/** What quarantining a parked saga did. */
+export interface QuarantineResult {
+  readonly orderId: string;
+  /** Commands dropped because they cannot be built, with the contract's complaint. */
+  readonly skipped: readonly SkippedCommand[];
+  /** For a record the machine cannot read: effects it still listed as to undo, left applied. */
+  readonly leftApplied: readonly EffectAction[];
+  /** The saga as persisted after the quarantine (it goes on compensating, or is CANCELLED). */
+  readonly saga: Saga;
+}
+
+/** Quarantine refused: the saga is unknown here, or the orchestrator can still drive it. */
+export class QuarantineRefusedError extends Error {
+  readonly retryable = false;
+  constructor(
+    readonly code: 'NOT_FOUND' | 'NOT_PARKED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class Orchestrator {
   private readonly open = new Map<string, Saga>();
   /** Bumped by every takeover and abdication: a takeover that is no longer the latest stops. */
@@ -110,6 +150,11 @@ export class Orchestrator {
   private readonly waiters = new Map<string, ((saga: Saga | undefined) => void)[]>();
   /** Per saga: no re-drive before this time (set when a retry was shed). */
   private readonly notBefore = new Map<string, { at: number; sheds: number }>();
+  /**
+   * Open sagas not driven until an operator quarantines them: re-driving would only rewrite the
+   * same failure every tick. They count as stuck and are listed with the reason.
+   */
+  private readonly parked = new Map<string, ParkedSaga>();
   private readonly locks = new KeyedMutex();
   private token: number | undefined;
   private replies: ReplySubscription | undefined;
@@ -201,6 +246,7 @@ export class Orchestrator {
     this.replies = undefined;
     this.open.clear();
     this.notBefore.clear();
+    this.parked.clear();
     this.deps.log.warn({ token, reason }, 'stopped leading');
     await replies?.stop().catch(() => {});
     this.updateGauges();
@@ -238,7 +284,14 @@ export class Orchestrator {
         throw err;
       }
       this.keepOpen(t.saga);
-      await this.send(t);
+      // The order is persisted and answered; a failure to persist what its first send led to
+      // (a command that cannot be built) is the re-drive's to finish, not the client's to retry.
+      await this.send(t, token).catch((err: unknown) =>
+        this.deps.log.warn(
+          { sagaId: order.orderId, err: String(err) },
+          'first send did not complete; re-drive will finish it',
+        ),
+      );
       return { saga: t.saga, response };
     });
   }
@@ -361,40 +414,157 @@ export class Orchestrator {
     await this.locks.run(sagaId, async () => {
       const token = this.token;
       const saga = this.open.get(sagaId);
-      if (token === undefined || saga === undefined) return;
-      const t = this.budgeted(saga, step(saga), this.deps.clock());
+      if (token === undefined || saga === undefined || this.parked.has(sagaId)) return;
+      let t: Transition;
+      try {
+        t = this.budgeted(saga, step(saga), this.deps.clock());
+      } catch (err) {
+        // The machine cannot read this record (written by an older schema, or damaged): retrying
+        // cannot help, and silently logging it every tick is a saga stuck for ever.
+        this.park(sagaId, { code: 'BAD_RECORD', action: null, detail: describeError(err) });
+        return;
+      }
       if (t.saga === saga) return;
-      await this.guard({ kind: 'transition', sagaId, token }, () =>
-        this.deps.records.save(t.saga, token),
-      );
-      if (saga.outstanding !== null && t.saga.outstanding?.action !== saga.outstanding.action) {
-        this.deps.metrics.effectAttempts.observe({ layer: 'orchestrator' }, saga.outstanding.sends);
-      }
-      if (isTerminal(t.saga.status)) {
-        this.open.delete(sagaId);
-        this.notBefore.delete(sagaId);
-        this.deps.records.forget(sagaId);
-        this.finished(t.saga);
-      } else {
-        this.open.set(sagaId, t.saga);
-      }
-      await this.send(t);
+      await this.commit(saga, t, token);
     });
   }
 
-  private async send(t: Transition): Promise<void> {
+  /** Persists a transition decided from `saga`, then sends its command. Under the saga's lock. */
+  private async commit(saga: Saga, t: Transition, token: number, depth = 0): Promise<void> {
+    // From the new saga: a record the machine could not read may lack even its id.
+    const sagaId = t.saga.orderId;
+    await this.guard({ kind: 'transition', sagaId, token }, () =>
+      this.deps.records.save(t.saga, token),
+    );
+    // `?? null`: a record the machine could not read may lack the field altogether.
+    const before = saga.outstanding ?? null;
+    if (before !== null && t.saga.outstanding?.action !== before.action) {
+      this.deps.metrics.effectAttempts.observe({ layer: 'orchestrator' }, before.sends);
+    }
+    if (isTerminal(t.saga.status)) {
+      this.open.delete(sagaId);
+      this.notBefore.delete(sagaId);
+      this.parked.delete(sagaId);
+      this.deps.records.forget(sagaId);
+      this.finished(t.saga);
+    } else {
+      this.open.set(sagaId, t.saga);
+    }
+    await this.send(t, token, depth);
+  }
+
+  /**
+   * Sends the command of a persisted transition. One that cannot be built was never sent and
+   * never will be (it is derived from order fields that do not change), so it must not leave
+   * the saga waiting for a reply: it is fed back to the machine as a terminal failure of its
+   * step, and a forward step goes on to compensation. A compensation that cannot be built is
+   * retried by the machine until it succeeds, which here means never: the saga is parked, counted
+   * as stuck and listed, until an operator quarantines it.
+   */
+  private async send(t: Transition, token: number, depth = 0): Promise<void> {
     if (t.send === null) return;
-    const cmd = commandFor(t.saga, t.send, this.deps.clock(), this.o.compensationDeadlineMs);
+    const action = t.send;
+    let cmd: SagaCommand;
+    try {
+      cmd = commandFor(t.saga, action, this.deps.clock(), this.o.compensationDeadlineMs);
+    } catch (err) {
+      const detail = describeError(err);
+      this.deps.log.error(
+        { sagaId: t.saga.orderId, action, err: detail },
+        'command cannot be built from the order; taken as a terminal failure of its step',
+      );
+      const failed = { kind: 'failed', code: 'BAD_COMMAND' } as const;
+      const next = onReply(t.saga, action, failed, this.deps.clock());
+      const forward = action === 'reserve' || action === 'charge';
+      // At most two rounds: a forward step's failure, then the first compensation it queues.
+      if (forward && depth === 0 && next.saga !== t.saga) {
+        await this.commit(t.saga, next, token, depth + 1);
+        return;
+      }
+      if (next.saga !== t.saga)
+        await this.commit(t.saga, { ...next, send: null }, token, depth + 1);
+      if (!isTerminal(next.saga.status))
+        this.park(next.saga.orderId, { code: 'BAD_COMMAND', action, detail });
+      return;
+    }
     // Every first send is a request: it earns its downstream a fraction of a retry.
-    if (cmd.headers.attempt === 1) this.deps.budgets.get(downstreamOf(t.send)).deposit();
+    if (cmd.headers.attempt === 1) this.deps.budgets.get(downstreamOf(action)).deposit();
     try {
       await this.deps.bus.send(cmd.service, cmd.action, cmd.payload, cmd.headers);
     } catch (err) {
       // Persisted as outstanding already: the re-drive loop sends it again.
       this.deps.log.warn(
-        { sagaId: t.saga.orderId, action: t.send, err: String(err) },
+        { sagaId: t.saga.orderId, action, err: String(err) },
         'send failed; re-drive will resend',
       );
+    }
+  }
+
+  private park(sagaId: string, why: Omit<ParkedSaga, 'since'>): void {
+    if (this.parked.has(sagaId)) return;
+    this.parked.set(sagaId, { ...why, since: this.deps.clock() });
+    this.deps.log.error(
+      { sagaId, code: why.code, action: why.action, err: why.detail },
+      'saga parked: it cannot be driven until an operator quarantines it (npm run sagas -- quarantine)',
+    );
+    this.updateGauges();
+  }
+
+  /**
+   * The operator's way out for a parked saga (see saga-quarantine.ts): its compensations that
+   * cannot be built are skipped and the rest run as usual; a record the machine cannot read is
+   * CANCELLED as it stands. Sagas the orchestrator can still drive are refused: quarantine never
+   * cuts short a compensation that would succeed.
+   */
+  async quarantine(orderId: string, note: string): Promise<QuarantineResult> {
+    const token = this.requireToken();
+    return this.locks.run(orderId, async () => {
+      const saga = this.open.get(orderId);
+      if (saga === undefined)
+        throw new QuarantineRefusedError('NOT_FOUND', `this leader drives no open saga ${orderId}`);
+      const parked = this.parked.get(orderId);
+      if (parked === undefined)
+        throw new QuarantineRefusedError(
+          'NOT_PARKED',
+          `saga ${orderId} is not parked: the orchestrator can still drive it`,
+        );
+      const now = this.deps.clock();
+      let t: Transition;
+      let skipped: SkippedCommand[] = [];
+      let leftApplied: EffectAction[] = [];
+      if (parked.code === 'BAD_RECORD') {
+        const abandoned = abandonRecord(orderId, saga, now, note);
+        leftApplied = abandoned.leftApplied;
+        t = { saga: abandoned.saga, send: null };
+      } else {
+        const pending = [
+          ...(saga.outstanding === null ? [] : [saga.outstanding.action]),
+          ...saga.compensations,
+        ];
+        skipped = pending.flatMap((action) => {
+          const why = this.unbuildable(saga, action);
+          return why === undefined ? [] : [{ action, why }];
+        });
+        t = onRedrive(skipCommands(saga, skipped, now, note), now, 0);
+      }
+      this.parked.delete(orderId);
+      this.deps.log.warn(
+        { sagaId: orderId, code: parked.code, skipped, leftApplied, note },
+        'saga quarantined by an operator',
+      );
+      await this.commit(saga, t, token);
+      this.updateGauges();
+      return { orderId, skipped, leftApplied, saga: this.open.get(orderId) ?? t.saga };
+    });
+  }
+
+  /** Why the command of `action` cannot be built from `saga`, or undefined when it can. */
+  private unbuildable(saga: Saga, action: EffectAction): string | undefined {
+    try {
+      commandFor(saga, action, this.deps.clock(), this.o.compensationDeadlineMs);
+      return undefined;
+    } catch (err) {
+      return describeError(err);
     }
   }
 
@@ -454,18 +624,13 @@ export class Orchestrator {
     for (const waiter of this.waiters.get(saga.orderId) ?? []) waiter(saga);
     const outcome = saga.status === 'COMPLETED' ? 'completed' : 'cancelled';
     this.deps.metrics.sagaOutcomes.inc({ outcome, reason: saga.reason ?? 'none' });
-    this.deps.metrics.sagaDuration.observe(
-      ((saga.finishedAt ?? this.deps.clock()) - saga.createdAt) / 1000,
-    );
+    const seconds = ((saga.finishedAt ?? this.deps.clock()) - saga.createdAt) / 1000;
+    // A quarantined record may lack its creation time; the histogram refuses NaN by throwing.
+    if (Number.isFinite(seconds)) this.deps.metrics.sagaDuration.observe(seconds);
   }
 
   private updateGauges(): void {
-    let stuck = 0;
-    for (const s of this.open.values()) {
-      if (s.status === 'COMPENSATING' && (s.outstanding?.sends ?? 0) >= this.o.stuckAfterSends)
-        stuck += 1;
-    }
-    this.deps.metrics.sagasStuck.set(stuck);
+    this.deps.metrics.sagasStuck.set(this.stuckSagas().length);
     for (const b of this.deps.budgets.snapshot())
       this.deps.metrics.retryBudgetBalance.set({ downstream: b.downstream }, b.balance);
     this.deps.metrics.sagasInFlight.set(this.open.size);
@@ -490,11 +655,21 @@ export class Orchestrator {
     }));
   }
 
-  /** Open sagas whose compensation keeps failing (for the CLI and the dashboard). */
+  /**
+   * Open sagas whose compensation keeps failing, and parked ones (for the CLI and the
+   * dashboard).
+   */
   stuckSagas(): Saga[] {
     return [...this.open.values()].filter(
-      (s) => s.status === 'COMPENSATING' && (s.outstanding?.sends ?? 0) >= this.o.stuckAfterSends,
+      (s) =>
+        this.parked.has(s.orderId) ||
+        (s.status === 'COMPENSATING' && (s.outstanding?.sends ?? 0) >= this.o.stuckAfterSends),
     );
+  }
+
+  /** Why a stuck saga is parked (see {@link ParkedSaga}); undefined while it is driven. */
+  parkedReason(orderId: string): ParkedSaga | undefined {
+    return this.parked.get(orderId);
   }
 }
 
@@ -502,6 +677,12 @@ export class Orchestrator {
 function downstreamOf(action: EffectAction): string {
   const service = PATTERNS[action].service;
   return action === 'release' || action === 'refund' ? `${service}-compensation` : service;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof ZodError)
+    return err.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+  return err instanceof Error ? err.message : String(err);
 }
 
 function toOutcome(action: EffectAction, m: BusReplyMessage): EffectOutcome | undefined {
