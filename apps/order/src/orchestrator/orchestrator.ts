@@ -473,8 +473,9 @@ export class Orchestrator {
         { sagaId: t.saga.orderId, action, err: detail },
         'command cannot be built from the order; taken as a terminal failure of its step',
       );
-      const failed = { kind: 'failed', code: 'BAD_COMMAND' } as const;
-      const next = onReply(t.saga, action, failed, this.deps.clock());
+      // Never sent, so provably not applied (unlike a `failed` reply, which may hide an effect).
+      const unsent = { kind: 'unsent', code: 'BAD_COMMAND' } as const;
+      const next = onReply(t.saga, action, unsent, this.deps.clock());
       const forward = action === 'reserve' || action === 'charge';
       // At most two rounds: a forward step's failure, then the first compensation it queues.
       if (forward && depth === 0 && next.saga !== t.saga) {

@@ -155,8 +155,8 @@ describe('hole 4: a command that cannot be built', () => {
     expect(h.sent.map((s) => s.action)).toEqual(['reserve', 'release']);
     const compensating = h.stored.get(order.orderId)!;
     expect(compensating.status).toBe('COMPENSATING');
-    expect(compensating.history.map((e) => e.event)).toContain('charge:failed');
-    expect(compensating.history.find((e) => e.event === 'charge:failed')?.detail).toBe(
+    expect(compensating.history.map((e) => e.event)).toContain('charge:unsent');
+    expect(compensating.history.find((e) => e.event === 'charge:unsent')?.detail).toBe(
       'BAD_COMMAND',
     );
 
@@ -182,7 +182,7 @@ describe('hole 4: a command that cannot be built', () => {
     // The refusal is on record for GET /orders/:id, once.
     const writes = h.saves.length;
     expect(h.stored.get('ord-stuck')?.history.at(-1)).toMatchObject({
-      event: 'refund:failed',
+      event: 'refund:unsent',
       detail: 'BAD_COMMAND',
     });
     for (let i = 0; i < 5; i++) {

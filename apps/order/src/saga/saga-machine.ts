@@ -13,7 +13,8 @@
  *   deadline passed while PENDING ──▶ refund (if charge pending/done)
  *                                   ──▶ release (if reserve pending/done) ──▶ CANCELLED(DEADLINE_EXCEEDED)
  *
- * Only a `declined` reply proves a step took no effect. A `failed` one (the receiver refused a
+ * Only a `declined` reply (or a command that could not even be built, `unsent`) proves a step
+ * took no effect. A `failed` one (the receiver refused a
  * delivery: deadline passed before it started, bad command, a record it cannot read) says
  * nothing about an earlier delivery of the same key, whose reply may have been lost after its
  * effect committed: the step stays `pending` (may have taken effect) and is compensated.
@@ -49,7 +50,12 @@ export type EffectOutcome =
    * The receiver refused this delivery for good (bad request, deadline passed before it
    * started). Not proof that the effect never happened: an earlier delivery may have applied it.
    */
-  | { readonly kind: 'failed'; readonly code: string };
+  | { readonly kind: 'failed'; readonly code: string }
+  /**
+   * The orchestrator could not even build the command (it breaks the bus contract), so no
+   * delivery of it ever existed: provably not applied. A compensation in this state cannot run.
+   */
+  | { readonly kind: 'unsent'; readonly code: string };
 
 export function startSaga(order: NewOrder, now: number): Transition {
   const totalCents = order.items.reduce((sum, i) => sum + i.qty * i.unitPriceCents, 0);
@@ -86,20 +92,31 @@ export function onReply(
       : outcome.kind === 'declined'
         ? outcome.reason
         : outcome.code;
+  // Nothing was ever sent, so the step took no effect; the reason is not the receiver's.
+  const unsent = outcome.kind === 'unsent';
   const noted = note(saga, now, `${action}:${outcome.kind}`, detail);
   switch (action) {
     case 'reserve':
       if (outcome.kind === 'applied')
         return sendNext({ ...noted, reserve: 'done', charge: 'pending' }, 'charge', now);
-      if (outcome.kind === 'declined')
-        return finish({ ...noted, reserve: 'declined' }, 'CANCELLED', 'OUT_OF_STOCK', now);
+      if (outcome.kind === 'declined' || unsent)
+        return finish(
+          { ...noted, reserve: 'declined' },
+          'CANCELLED',
+          unsent ? failReason(saga, now) : 'OUT_OF_STOCK',
+          now,
+        );
       // Outcome unknown: `reserve` stays pending, so compensate() queues its release.
       return compensate(noted, failReason(saga, now), now);
     case 'charge':
       if (outcome.kind === 'applied')
         return finish({ ...noted, charge: 'done' }, 'COMPLETED', null, now);
-      if (outcome.kind === 'declined')
-        return compensate({ ...noted, charge: 'declined' }, 'PAYMENT_DECLINED', now);
+      if (outcome.kind === 'declined' || unsent)
+        return compensate(
+          { ...noted, charge: 'declined' },
+          unsent ? failReason(saga, now) : 'PAYMENT_DECLINED',
+          now,
+        );
       // Outcome unknown: `charge` stays pending, so compensate() queues its refund first.
       return compensate(noted, failReason(saga, now), now);
     case 'release':
@@ -108,7 +125,7 @@ export function onReply(
       // outstanding, so the re-drive resends it after the re-drive delay, as a retry under the
       // budget, and its sends keep counting towards "stuck" (a refusal answered by an immediate
       // fresh send would loop as fast as the receiver refuses, and never look stuck).
-      if (outcome.kind === 'failed') return { saga: noted, send: null };
+      if (outcome.kind === 'failed' || unsent) return { saga: noted, send: null };
       const undone: Partial<Saga> =
         action === 'release' ? { reserve: 'compensated' } : { charge: 'compensated' };
       return continueCompensating({ ...noted, ...undone }, now);
