@@ -50,7 +50,11 @@ export interface LeaderElectionOptions {
   clock?: () => number;
   /** @default the global setTimeout/clearTimeout */
   timers?: ElectionTimers;
-  /** Called when this process becomes leader; fence every write with `token`. */
+  /**
+   * Called when this process becomes leader. `token` is the KV revision of the acquisition: it
+   * only proposes a fencing token, since the KV may hand it out again after losing writes; claim
+   * the fence with it (QuorumStore.claimFence) and write with the token that returns.
+   */
   onElected?(token: number, term: number): void;
   /** Called as soon as this process stops being leader; stop writing at once. */
   onLost?(reason: LossReason | 'stopped'): void;
