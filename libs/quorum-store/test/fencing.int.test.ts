@@ -27,6 +27,10 @@ afterAll(() => fx.dropDatabase());
 
 const [A, B, C] = ['pg-1', 'pg-2', 'pg-3'] as const;
 
+/** A store whose replicas are slow only when a test makes them (the machine is loaded). */
+const open = (options: Parameters<typeof fx.open>[0] = {}) =>
+  fx.open({ replicaTimeoutMs: 2_000, ...options });
+
 function saga(fence: number, seq: number, step: string): RecordWrite {
   return { key: 'saga', version: { fence, seq }, tag: 'PENDING', value: { step } };
 }
@@ -67,8 +71,8 @@ describe('hole 2: a stale write straddling the fence', () => {
     const domain = 'straddle';
     // The old leader (token 4) is cut off from B; it waits long for C, as a loaded replica is
     // slow but alive.
-    const oldLeader = await fx.open({ replicas: partitionedFrom(B), replicaTimeoutMs: 60_000 });
-    const newLeader = await fx.open({ replicaTimeoutMs: 400 });
+    const oldLeader = await open({ replicas: partitionedFrom(B), replicaTimeoutMs: 60_000 });
+    const newLeader = await open();
     await oldLeader.installFence(domain, 4);
     await oldLeader.write(domain, [saga(4, 1, 'reserving')], { token: 4 });
 
@@ -99,9 +103,8 @@ describe('hole 2: a stale write straddling the fence', () => {
 describe('hole 5: a fencing token handed out twice', () => {
   it('lets only the holder that installed it write: the other holder of the same token cannot collect W acks', async () => {
     const domain = 'same-token';
-    const first = await fx.open();
-    const second = await fx.open();
-    expect(first.holder).not.toBe(second.holder);
+    const first = await open();
+    const second = await open();
     await first.installFence(domain, 7);
     await first.write(domain, [saga(7, 1, 'first')], { token: 7 });
 
@@ -123,10 +126,10 @@ describe('hole 5: a fencing token handed out twice', () => {
 
   it('claims a token above every installed fence when the election hands out an old one, and the proposed one otherwise', async () => {
     const domain = 'claim';
-    const before = await fx.open();
+    const before = await open();
     await before.installFence(domain, 50);
     // The election stream lost its tail: the next leader is handed 20, then 50 again.
-    const next = await fx.open();
+    const next = await open();
     const claimed = await next.claimFence(domain, 20);
     expect(claimed.token).toBe(51);
     expect(claimed.acks).toBeGreaterThanOrEqual(2);
@@ -134,17 +137,17 @@ describe('hole 5: a fencing token handed out twice', () => {
     await expect(
       before.write(domain, [saga(50, 1, 'before')], { token: 50 }),
     ).rejects.toBeInstanceOf(FencedError);
-    expect((await (await fx.open()).claimFence(domain, 50)).token).toBe(52);
+    expect((await (await open()).claimFence(domain, 50)).token).toBe(52);
     // A token the election made above every fence is kept as it is.
-    expect((await (await fx.open()).claimFence(domain, 90)).token).toBe(90);
+    expect((await (await open()).claimFence(domain, 90)).token).toBe(90);
     for (const r of [A, B, C])
       expect((await fx.rowOn(r, domain, 'saga'))?.value).toEqual({ step: 'next' });
   });
 
   it('fails a fenced read as fenced when a successor fenced the replicas first, instead of returning a view', async () => {
     const domain = 'fenced-read';
-    const late = await fx.open();
-    const successor = await fx.open();
+    const late = await open();
+    const successor = await open();
     await successor.claimFence(domain, 4);
     // `late` was elected with 3 but its takeover reached the replicas after the successor's.
     await expect(late.scan(domain, { fence: 3 })).rejects.toBeInstanceOf(FencedError);
