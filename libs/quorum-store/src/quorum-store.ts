@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ReplicaFailure } from './errors.ts';
 import { FencedError, IndeterminateWriteError, QuorumUnavailableError } from './errors.ts';
 import { fanOut } from './fan-out.ts';
+import { FencedReplicas } from './fenced-replicas.ts';
 import type { Consistency, QuorumStoreOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type {
@@ -75,8 +76,7 @@ const PAGE = 2000;
 export class QuorumStore {
   private readonly replicas: Map<string, Replica>;
   private readonly health: ReplicaHealth;
-  /** Per domain, the latest token this store fenced with and the replicas known to hold it. */
-  private readonly fencedOn = new Map<string, { token: number; replicas: Set<string> }>();
+  private readonly fenced = new FencedReplicas();
 
   private constructor(private readonly o: ResolvedOptions) {
     this.replicas = new Map(
@@ -157,7 +157,7 @@ export class QuorumStore {
    * found, so a term's token never repeats and never goes back. Write with the returned token.
    */
   async claimFence(domain: string, proposed: number): Promise<FenceClaim> {
-    const found = await this.timed('install_fence', () => this.readFences(domain));
+    const found = await this.readFences(domain);
     const token = claimToken(proposed, found);
     const { acks } = await this.installFence(domain, token);
     return { token, acks };
@@ -379,18 +379,8 @@ export class QuorumStore {
   /** Installs `token` on one replica and remembers a replica that holds it. */
   private async fenceReplica(r: Replica, domain: string, token: number): Promise<WriteOutcome> {
     const outcome = await r.installFence(domain, token, this.o.holder);
-    if (outcome.kind === 'ack') {
-      const known = this.fencedOn.get(domain);
-      if (known === undefined || known.token < token) {
-        this.fencedOn.set(domain, { token, replicas: new Set([r.name]) });
-      } else if (known.token === token) known.replicas.add(r.name);
-    }
+    if (outcome.kind === 'ack') this.fenced.acked(domain, token, r.name);
     return outcome;
-  }
-
-  private isFenced(domain: string, token: number, replica: string): boolean {
-    const known = this.fencedOn.get(domain);
-    return known?.token === token && known.replicas.has(replica);
   }
 
   /** The installed fences of at least W replicas: together they meet every fence quorum. */
@@ -439,20 +429,25 @@ export class QuorumStore {
     domain?: string,
     fence?: number,
   ): Promise<readonly ReadOutcome[]> {
-    const fenced = domain !== undefined && fence !== undefined;
-    const needed = fenced
+    const asHolder = domain !== undefined && fence !== undefined;
+    const needed = asHolder
       ? Math.max(this.o.readQuorum, fenceQuorum(this.replicas.size, this.o.writeQuorum))
       : this.o.readQuorum;
     let refusal: Extract<WriteOutcome, { kind: 'fenced' }> | undefined;
+    // A replica that refused our fence answered; it is not failing, and must not be ejected.
+    const refusedBy = new Set<string>();
     const { decision, outcomes } = await fanOut<ReadOutcome, ReturnType<typeof decideRead>>(
       this.targets(),
       async (name) => {
         try {
           const replica = this.replica(name);
-          if (fenced && !this.isFenced(domain, fence, name)) {
+          if (asHolder && !this.fenced.holds(domain, fence, name)) {
             const installed = await this.fenceReplica(replica, domain, fence);
             if (installed.kind !== 'ack') {
-              if (installed.kind === 'fenced') refusal ??= installed;
+              if (installed.kind === 'fenced') {
+                refusal ??= installed;
+                refusedBy.add(name);
+              }
               const reason =
                 installed.kind === 'fenced'
                   ? `holds fence ${installed.installed}`
@@ -467,9 +462,14 @@ export class QuorumStore {
       },
       (os, total) => decideRead(os, total, needed),
       (o) => {
-        if (o.kind === 'ok') this.health.recordSuccess(o.replica);
+        const answered = o.kind === 'ok' || refusedBy.has(o.replica);
+        if (answered) this.health.recordSuccess(o.replica);
         else this.health.recordFailure(o.replica);
-        this.o.observer.onReplicaOutcome?.('read', o.replica, o.kind === 'ok' ? 'ack' : 'timeout');
+        this.o.observer.onReplicaOutcome?.(
+          'read',
+          o.replica,
+          o.kind === 'ok' ? 'ack' : answered ? 'rejected' : 'timeout',
+        );
       },
     );
     if (refusal !== undefined && domain !== undefined && fence !== undefined) {
@@ -493,7 +493,7 @@ export class QuorumStore {
         o.kind === 'failed' ? [{ replica: o.replica, reason: o.reason }] : [],
       );
       throw new QuorumUnavailableError(
-        fenced ? 'fenced read' : 'read',
+        asHolder ? 'fenced read' : 'read',
         decision.kind === 'unavailable' ? decision.responses : 0,
         needed,
         failures,
