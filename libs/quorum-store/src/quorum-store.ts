@@ -152,9 +152,10 @@ export class QuorumStore {
   /**
    * Starts a term: installs a fencing token on at least N - W + 1 replicas (see
    * {@link installFence}) and returns it. The token is `proposed` (the election's) unless a write
-   * quorum of replicas already holds a fence at or above it, which happens only when the election
-   * handed out a token again after losing writes (ADR 0010); then it is one above the highest
-   * found, so a term's token never repeats and never goes back. Write with the returned token.
+   * quorum of replicas already holds a fence at or above it: the election handed out a token
+   * again after losing writes, or this holder was superseded before it got here (ADR 0010). Then
+   * it is one above the highest found, so a term's token never repeats and never goes back.
+   * Write and read (`ReadOptions.fence`) with the returned token.
    */
   async claimFence(domain: string, proposed: number): Promise<FenceClaim> {
     const found = await this.readFences(domain);
