@@ -13,7 +13,7 @@ import { LogCapture } from './testing/log-capture.ts';
 import { WriterDuty } from './writer-duty.ts';
 
 const termStore: TermStore = {
-  installFence: async () => ({ acks: 2 }),
+  claimFence: async (_domain, proposed) => ({ token: proposed, acks: 2 }),
   antiEntropy: async () => [],
 };
 

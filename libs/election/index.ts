@@ -1,5 +1,7 @@
 // Public entry of @seamline/election: leader election on a NATS KV key with fencing tokens
-// (the KV revision at acquisition), plus the pure lease core it is built on.
+// (the KV revision at acquisition), plus the pure lease core it is built on. The KV can hand a
+// revision out again after losing writes, so a token is only proposed: the quorum store's
+// claimFence makes the fencing token (docs/adr/0010-fenced-takeover.md).
 export { LeaderElection } from './leader-election.ts';
 export type { ElectionObserver, ElectionTimers, LeaderElectionOptions } from './leader-election.ts';
 export { expiresAt, leaderUntil, LeaseCandidate } from './lease-candidate.ts';

@@ -132,6 +132,37 @@ describe('LeaderElection (in-memory KV)', () => {
     await b.election.stop();
   });
 
+  it('hole 5: elects a leader again after the KV lost its last writes and hands revisions out again', async () => {
+    const kv = new MemoryLeaseKv();
+    const seenByA: string[] = [];
+    const a = node(kv, 'a', { observer: { onLeaderChange: (_, c) => seenByA.push(c.holder) } });
+    const b = node(kv, 'b');
+    await a.election.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const lost = kv.revision; // a's acquiring write: the last one the crash keeps
+    await b.election.start();
+    await a.election.stop(); // b takes over at once, with a higher token, and renews
+    await a.election.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(b.election.currentToken()).toBeGreaterThan(lost + 1);
+    expect(seenByA.at(-1)).toBe('b');
+
+    kv.loseWritesAfter(lost);
+    b.link.stalled = true; // b cannot write any more: only a can lead again
+    await vi.advanceTimersByTimeAsync(5 * timing.leaseMs);
+    expect(a.election.isLeader()).toBe(true);
+    // The revision was handed out again, so the token may repeat: the store's fence claim, not
+    // the election, keeps fencing tokens from going back (ADR 0010).
+    expect(a.election.currentToken()).toBe(lost + 1);
+    // Every process learns who leads now (followers forward orders to it), although its token
+    // is lower than the one reported before.
+    expect(seenByA.at(-1)).toBe('a');
+    await a.election.stop();
+    const stopping = b.election.stop();
+    await vi.advanceTimersByTimeAsync(timing.leaseMs);
+    await stopping;
+  });
+
   it('rejects options it cannot work with, naming the field', () => {
     const kv = new MemoryLeaseKv();
     expect(() => new LeaderElection({ name: 'x', candidateId: 'a' })).toThrow(/kv/);

@@ -50,7 +50,11 @@ export interface LeaderElectionOptions {
   clock?: () => number;
   /** @default the global setTimeout/clearTimeout */
   timers?: ElectionTimers;
-  /** Called when this process becomes leader; fence every write with `token`. */
+  /**
+   * Called when this process becomes leader. `token` is the KV revision of the acquisition: it
+   * only proposes a fencing token, since the KV may hand it out again after losing writes; claim
+   * the fence with it (QuorumStore.claimFence) and write with the token that returns.
+   */
   onElected?(token: number, term: number): void;
   /** Called as soon as this process stops being leader; stop writing at once. */
   onLost?(reason: LossReason | 'stopped'): void;
@@ -81,7 +85,8 @@ export class LeaderElection {
   private timer: unknown = null;
   private running = false;
   private writing: Promise<void> | null = null;
-  private lastTermToken: number | null = null;
+  /** The term last reported to the observer. */
+  private lastTerm: { holder: string; token: number } | null = null;
 
   constructor(options: LeaderElectionOptions) {
     if (options.kv === undefined && options.nats === undefined) {
@@ -205,14 +210,16 @@ export class LeaderElection {
       const lost = this.core.writeFailed(this.clock(), conflict);
       if (lost !== null) this.emitLost(lost);
       // A refused campaign means our view is stale; don't rely on the watch alone to fix it.
-      else if (conflict) await this.refresh();
+      else if (conflict) await this.refresh(true);
     }
   }
 
-  private async refresh(): Promise<void> {
+  /** `resync`: after a refused compare-and-set, what the read finds replaces the view (see LeaseCandidate.resync). */
+  private async refresh(resync = false): Promise<void> {
     try {
       const entry = await (this.kv as LeaseKv).get(this.name);
-      if (entry !== null) this.handleEntry(entry);
+      if (entry !== null) this.handleEntry(entry, resync);
+      else if (resync) this.handleLoss(this.core.resync(0, null, this.clock()));
     } catch (err) {
       this.report(err);
     }
@@ -243,7 +250,7 @@ export class LeaderElection {
     }
   }
 
-  private handleEntry(entry: LeaseKvEntry): void {
+  private handleEntry(entry: LeaseKvEntry, resync = false): void {
     let record: LeaseRecord | null = null;
     if (entry.operation === 'PUT') {
       try {
@@ -254,16 +261,31 @@ export class LeaderElection {
         record = { holder: '?', term: 0, leaseMs: this.core.timing.leaseMs };
       }
     }
-    const lost = this.core.observe(entry.revision, record, this.clock());
-    if (lost !== null) this.emitLost(lost);
-    if (record !== null && record.term > 0) {
+    const now = this.clock();
+    this.handleLoss(
+      resync
+        ? this.core.resync(entry.revision, record, now)
+        : this.core.observe(entry.revision, record, now),
+    );
+    // Only an entry the view moved to is news: a lagging watch may still deliver older terms.
+    if (
+      record !== null &&
+      record.term > 0 &&
+      this.core.view().observed?.revision === entry.revision
+    ) {
       this.noteTerm(record.holder, record.term, tokenOf(entry.revision, record));
     }
   }
 
+  private handleLoss(lost: LossReason | null): void {
+    if (lost !== null) this.emitLost(lost);
+  }
+
   private noteTerm(holder: string, term: number, token: number): void {
-    if (this.lastTermToken !== null && token <= this.lastTermToken) return;
-    this.lastTermToken = token;
+    // Compared by identity, not by order: after the KV lost writes a new term may carry a token
+    // no higher than the last one reported, and followers must still learn who leads now.
+    if (this.lastTerm?.holder === holder && this.lastTerm.token === token) return;
+    this.lastTerm = { holder, token };
     this.call(() => this.options.observer?.onLeaderChange?.(this.name, { holder, term, token }));
   }
 

@@ -99,6 +99,26 @@ export class LeaseCandidate {
     return 'superseded';
   }
 
+  /**
+   * Feeds the key as a read made after a refused compare-and-set found it: authoritative, so it
+   * replaces the view even when its revision is LOWER than one already seen. That happens when
+   * the KV lost its last writes (a majority of NATS nodes crashed before syncing); filtering it
+   * out as a lagging echo would leave every candidate waiting for a revision that no longer
+   * exists, and the key would never change hands again. Safety does not rest on the view: any
+   * takeover is still a compare-and-set on the revision read.
+   */
+  resync(revision: number, record: LeaseRecord | null, now: number): LossReason | null {
+    if (this.observed === null || revision >= this.observed.revision) {
+      return this.observe(revision, record, now);
+    }
+    this.observed = null;
+    // Our own writes after `revision` were lost too: the lease they renewed is gone.
+    const lost = this.held !== null && revision < this.held.revision;
+    if (lost) this.held = null;
+    this.observe(revision, record, now);
+    return lost ? 'superseded' : null;
+  }
+
   /** Ends a belief that outlived its lease (no renewal landed in time). */
   checkExpiry(now: number): LossReason | null {
     if (this.held === null || now < leaderUntil(this.held, this.timing)) return null;

@@ -14,6 +14,7 @@ export class CasConflict extends Error {
 export class MemoryLeaseKv implements LeaseKv {
   revision = 0;
   readonly entries = new Map<string, LeaseKvEntry>();
+  private readonly log: { key: string; entry: LeaseKvEntry }[] = [];
   private readonly watchers = new Set<{ key: string; push: (e: LeaseKvEntry) => void }>();
 
   /** A view whose writes hang while `stalled()` is true (a stalled client or link). */
@@ -50,6 +51,17 @@ export class MemoryLeaseKv implements LeaseKv {
       throw new CasConflict(key);
     }
     this.append(key, 'DEL', new Uint8Array());
+  }
+
+  /**
+   * Forgets every write after `revision`, as a stream does when a majority of its nodes crash
+   * before syncing: the next write reuses the revisions it had handed out. Watches see nothing.
+   */
+  loseWritesAfter(revision: number): void {
+    this.log.splice(this.log.findIndex((w) => w.entry.revision > revision) >>> 0);
+    this.entries.clear();
+    for (const w of this.log) this.entries.set(w.key, w.entry);
+    this.revision = revision;
   }
 
   /** An unconditional write, as an intruder or an operator would make. */
@@ -93,6 +105,7 @@ export class MemoryLeaseKv implements LeaseKv {
     this.revision += 1;
     const entry: LeaseKvEntry = { revision: this.revision, operation, value };
     this.entries.set(key, entry);
+    this.log.push({ key, entry });
     for (const w of this.watchers) if (w.key === key) w.push(entry);
     return this.revision;
   }

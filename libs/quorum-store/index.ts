@@ -1,5 +1,14 @@
 export { QuorumStore } from './src/quorum-store.ts';
-export type { AntiEntropyReport, ScanOptions, ScanPage, WriteOptions } from './src/quorum-store.ts';
+export type {
+  AntiEntropyReport,
+  FenceClaim,
+  ReadOptions,
+  ScanOptions,
+  ScanPage,
+  WriteOptions,
+} from './src/quorum-store.ts';
+export { admits, claimToken, NO_FENCE } from './src/fence-rule.ts';
+export type { InstalledFence } from './src/fence-rule.ts';
 export type { Consistency, QuorumObserver, QuorumStoreOptions } from './src/options.ts';
 export type { RecordWrite, ReplicaConfig } from './src/replica.ts';
 export type { VersionedRecord } from './src/quorum-decision.ts';

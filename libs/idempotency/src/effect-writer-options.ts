@@ -6,7 +6,12 @@ import { z } from 'zod';
  * purpose: the writer never scans, never installs fences and never repairs.
  */
 export interface EffectStore {
-  readMany(domain: string, keys: readonly string[]): Promise<Map<string, VersionedRecord>>;
+  /** With `fence`, only replicas holding the writer's fence answer (QuorumStore ReadOptions). */
+  readMany(
+    domain: string,
+    keys: readonly string[],
+    options?: { fence?: number },
+  ): Promise<Map<string, VersionedRecord>>;
   write(
     domain: string,
     rows: readonly RecordWrite[],

@@ -145,7 +145,12 @@ export class FencedEffectWriter {
       else snapshot.set(key, hit);
     }
     if (misses.length === 0) return snapshot;
-    const found: Map<string, VersionedRecord> = await this.o.store.readMany(this.domain, misses);
+    // Through the fence: a batch of the predecessor that reached one fenced replica before the
+    // fence and lands on an unfenced one later collects W acks; a read of the fastest R replicas
+    // could miss it and decide the effect a second time.
+    const found: Map<string, VersionedRecord> = await this.o.store.readMany(this.domain, misses, {
+      fence: token,
+    });
     for (const [key, rec] of found) {
       if (rec.version.fence > token)
         throw new FencedError(this.domain, token, rec.version.fence, 'read', false);

@@ -1,6 +1,7 @@
 /**
  * Hunts term-start bugs: a writer accepting effects before its token is installed, a term
- * activated after it was superseded, and a fenced term retried forever.
+ * activated after it was superseded, a fenced term retried forever, and a term that writes with
+ * the election's token instead of the one it claimed or reads around its fence (holes 2, 5).
  */
 import { FencedError, QuorumUnavailableError } from '@seamline/quorum-store';
 import { describe, expect, it } from 'vitest';
@@ -8,15 +9,18 @@ import { FencedEffectWriter, WriterTerms } from '../index.ts';
 import type { TermStore } from '../index.ts';
 import { MemoryStore } from '../test/memory-store.ts';
 
-function termStore(script: (('ok' | Error) | undefined)[]): TermStore & { calls: string[] } {
+function termStore(
+  script: (('ok' | Error) | undefined)[],
+  claim: (proposed: number) => number = (proposed) => proposed,
+): TermStore & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
-    installFence: async (_domain, token) => {
-      calls.push(`fence:${token}`);
+    claimFence: async (_domain, proposed) => {
+      calls.push(`fence:${proposed}`);
       const step = script.shift();
       if (step instanceof Error) throw step;
-      return { acks: 2 };
+      return { token: claim(proposed), acks: 2 };
     },
     antiEntropy: async () => {
       calls.push('repair');
@@ -53,6 +57,30 @@ describe('WriterTerms', () => {
     await terms.begin(5);
     expect(writer.token).toBeUndefined();
     expect(store.calls).toEqual(['fence:5']);
+  });
+
+  it('hole 5 and 2: writes and reads with the token it claimed, not the one the election repeated', async () => {
+    const reads: ({ fence?: number } | undefined)[] = [];
+    const writes: number[] = [];
+    const writer = new FencedEffectWriter({
+      store: {
+        readMany: async (_domain, _keys, options) => {
+          reads.push(options);
+          return new Map();
+        },
+        write: async (_domain, _rows, { token }) => {
+          writes.push(token);
+          return { acks: 2 };
+        },
+      },
+      domain: 'payment',
+    });
+    const store = termStore(['ok'], () => 31);
+    await new WriterTerms({ writer, store }).begin(5);
+    expect(writer.token).toBe(31);
+    await writer.apply(['k'], () => ({ writes: [{ key: 'k', value: 1 }], result: 'done' }));
+    expect(reads).toEqual([{ fence: 31 }]);
+    expect(writes).toEqual([31]);
   });
 
   it('gives up a fenced term at once and reports it', async () => {

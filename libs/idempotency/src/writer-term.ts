@@ -3,7 +3,8 @@ import type { FencedEffectWriter } from './effect-writer.ts';
 
 /** The part of the quorum store a new term needs (QuorumStore satisfies it). */
 export interface TermStore {
-  installFence(domain: string, token: number): Promise<{ acks: number }>;
+  /** Installs a fence for a new term; its token (never below an installed one) is the term's. */
+  claimFence(domain: string, proposed: number): Promise<{ token: number; acks: number }>;
   antiEntropy(): Promise<readonly TermRepairReport[]>;
 }
 
@@ -28,8 +29,10 @@ export interface WriterTermOptions {
 
 /**
  * Starts and ends the writer's terms as the election hands out tokens. A new term, before its
- * first write: (1) installs the token on N - W + 1 replicas, so no W acks can be gathered by an
- * older token any more; (2) runs anti-entropy, which rolls forward whatever a crashed or paused
+ * first write: (1) claims a fence on N - W + 1 replicas, so no W acks can be gathered by an
+ * older token (or the same token of another holder) any more; its token is the election's unless
+ * that is not above an installed fence (ADR 0010), and the writer writes and reads with it;
+ * (2) runs anti-entropy, which rolls forward whatever a crashed or paused
  * predecessor left on fewer than W replicas (its batches were atomic per replica, so each one
  * becomes whole instead of half-visible); (3) activates the writer with an empty cache.
  * A term that is superseded while starting is simply dropped.
@@ -42,7 +45,10 @@ export class WriterTerms {
     this.o = options;
   }
 
-  /** Call when elected. Resolves once active, or when superseded or fenced (see onError). */
+  /**
+   * Call when elected with `token`. Resolves once active (with the claimed token), or when
+   * superseded or fenced (see onError).
+   */
   async begin(token: number): Promise<void> {
     const { writer, store } = this.o;
     writer.deactivate();
@@ -50,12 +56,12 @@ export class WriterTerms {
     const sleep = this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     while (this.starting === token) {
       try {
-        await store.installFence(writer.domain, token);
+        const fence = await store.claimFence(writer.domain, token);
         const repairs = await store.antiEntropy();
         if (this.starting !== token) return;
         this.starting = undefined;
-        writer.activate(token);
-        this.o.onActive?.(token, repairs);
+        writer.activate(fence.token);
+        this.o.onActive?.(fence.token, repairs);
         return;
       } catch (err) {
         this.o.onError?.(err, token);

@@ -4,8 +4,8 @@
  *   failure: re-drive the same write (same version) or read back before deciding anything.
  * - {@link QuorumUnavailableError}: no replica applied anything (or a read found too few replicas).
  *   Retryable later.
- * - {@link FencedError}: a replica holds a higher fencing token. The writer is stale and must stop
- *   leading at once; retrying can never succeed.
+ * - {@link FencedError}: a replica holds a higher fencing token, or the same token installed by
+ *   another holder. The writer is stale and must stop leading at once; retrying can never succeed.
  */
 export type QuorumErrorCode = 'QUORUM_INDETERMINATE' | 'QUORUM_UNAVAILABLE' | 'FENCED';
 
@@ -64,9 +64,13 @@ export class FencedError extends QuorumError {
     readonly replica: string,
     /** True when some replica applied the write before the rejection was known. */
     readonly mayHaveApplied: boolean,
+    /** The holder of the installed fence, when the replica named it. */
+    readonly installedHolder?: string,
   ) {
     super(
-      `fenced: token ${staleToken} rejected by ${replica} which installed ${installedToken} for ${domain}`,
+      `fenced: token ${staleToken} rejected by ${replica} which installed ${installedToken}${
+        installedToken === staleToken ? ` for another holder (${installedHolder ?? '?'})` : ''
+      } for ${domain}`,
     );
     this.name = 'FencedError';
   }

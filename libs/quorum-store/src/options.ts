@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { checkQuorumSizes } from './quorum-decision.ts';
 import type { ReplicaConfig } from './replica.ts';
@@ -57,6 +58,12 @@ export interface QuorumStoreOptions {
   /** @default { failuresToEject: 3, baseBackoffMs: 500, maxBackoffMs: 10000 } */
   readonly ejection?: Partial<EjectionOptions>;
   readonly observer?: QuorumObserver;
+  /**
+   * Who writes through this store: recorded with every fence it installs and carried by every
+   * fenced write, so that a replica refuses this store's token when another holder installed the
+   * same one. Unique per writer process. @default a random UUID per store
+   */
+  readonly holder?: string;
   /** Milliseconds clock, for ejection backoff. @default Date.now */
   readonly clock?: () => number;
   /**
@@ -76,6 +83,7 @@ export interface ResolvedOptions {
   readonly poolSize: number;
   readonly ejection: EjectionOptions;
   readonly observer: QuorumObserver;
+  readonly holder: string;
   readonly clock: () => number;
   readonly fencing: boolean;
   readonly writeBack: boolean;
@@ -95,6 +103,7 @@ const schema = z.object({
   consistency: z.enum(['quorum', 'linearizable', 'eventual']).default('quorum'),
   replicaTimeoutMs: z.number().int().positive().default(1000),
   poolSize: z.number().int().positive().default(10),
+  holder: z.string().min(1).max(200).optional(),
 });
 
 /** Validates options once, at start-up; the error names the offending field. */
@@ -113,6 +122,7 @@ export function resolveOptions(options: QuorumStoreOptions): ResolvedOptions {
     ...o,
     ejection: { ...DEFAULT_EJECTION, ...options.ejection },
     observer: options.observer ?? {},
+    holder: o.holder ?? randomUUID(),
     clock: options.clock ?? Date.now,
     fencing: options.unsafe?.fencing ?? true,
     writeBack: options.unsafe?.writeBack ?? true,

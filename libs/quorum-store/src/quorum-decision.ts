@@ -10,7 +10,13 @@ import { compareVersions } from './version.ts';
 /** How one replica answered a write (or a fence installation). */
 export type WriteOutcome =
   | { readonly kind: 'ack'; readonly replica: string }
-  | { readonly kind: 'fenced'; readonly replica: string; readonly installed: number }
+  | {
+      readonly kind: 'fenced';
+      readonly replica: string;
+      readonly installed: number;
+      /** Who installed it; refusals of an equal token name another holder here. */
+      readonly holder?: string;
+    }
   /**
    * `applied: 'no'` only when the replica provably did not commit (the connection was refused
    * before anything was sent); a timeout or an error after sending is `'unknown'`.
@@ -29,6 +35,7 @@ export type WriteDecision =
       readonly kind: 'fenced';
       readonly replica: string;
       readonly installed: number;
+      readonly holder?: string;
       readonly acks: number;
     }
   /** Fewer than `needed` acks, and the write may have applied somewhere. */
@@ -54,7 +61,13 @@ export function decideWrite(
   }
   const fenced = outcomes.find((o) => o.kind === 'fenced');
   if (fenced !== undefined && fenced.kind === 'fenced') {
-    return { kind: 'fenced', replica: fenced.replica, installed: fenced.installed, acks };
+    return {
+      kind: 'fenced',
+      replica: fenced.replica,
+      installed: fenced.installed,
+      ...(fenced.holder === undefined ? {} : { holder: fenced.holder }),
+      acks,
+    };
   }
   if (acks >= needed) return { kind: 'success', acks };
   const pending = total - outcomes.length;

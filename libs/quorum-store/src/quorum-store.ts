@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ReplicaFailure } from './errors.ts';
 import { FencedError, IndeterminateWriteError, QuorumUnavailableError } from './errors.ts';
 import { fanOut } from './fan-out.ts';
+import { FencedReplicas } from './fenced-replicas.ts';
 import type { Consistency, QuorumStoreOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type {
@@ -11,6 +12,8 @@ import type {
   WriteOutcome,
 } from './quorum-decision.ts';
 import { decideRead, decideWrite, fenceQuorum, resolveRead } from './quorum-decision.ts';
+import type { InstalledFence } from './fence-rule.ts';
+import { claimToken } from './fence-rule.ts';
 import type { RecordWrite, ScanFilter } from './replica.ts';
 import { Replica } from './replica.ts';
 import { ReplicaHealth } from './replica-health.ts';
@@ -22,7 +25,25 @@ export interface WriteOptions {
   readonly insertOnly?: boolean;
 }
 
-export interface ScanOptions {
+export interface ReadOptions {
+  /**
+   * Read as the writer holding this fencing token (after {@link QuorumStore.claimFence}): only
+   * replicas that hold the token as their fence answer (the fence is installed on any that lacks
+   * it before it is read), and the read needs max(R, N - W + 1) of them. Every write of an older
+   * token that can still collect W acks has one on such a replica, made before its fence, so the
+   * read sees it; a plain read of the fastest R replicas can miss it (ADR 0010).
+   */
+  readonly fence?: number;
+}
+
+/** A fence this store installed for a new term. */
+export interface FenceClaim {
+  /** The token the term writes with: the proposed one, or above every fence found. */
+  readonly token: number;
+  readonly acks: number;
+}
+
+export interface ScanOptions extends ReadOptions {
   readonly tag?: string;
   readonly keyPrefix?: string;
   /** Exclusive cursor: return keys after this one. */
@@ -55,6 +76,7 @@ const PAGE = 2000;
 export class QuorumStore {
   private readonly replicas: Map<string, Replica>;
   private readonly health: ReplicaHealth;
+  private readonly fenced = new FencedReplicas();
 
   private constructor(private readonly o: ResolvedOptions) {
     this.replicas = new Map(
@@ -99,6 +121,11 @@ export class QuorumStore {
     return [...this.replicas.keys()];
   }
 
+  /** The identity recorded with this store's fences and checked with its writes. */
+  get holder(): string {
+    return this.o.holder;
+  }
+
   /**
    * Writes a batch atomically on each replica. Resolves at W acks. Throws
    * {@link FencedError} when any replica holds a higher token, {@link IndeterminateWriteError}
@@ -111,7 +138,11 @@ export class QuorumStore {
     opts: WriteOptions,
   ): Promise<{ acks: number }> {
     if (rows.length === 0) return { acks: 0 };
-    const flags = { fencing: this.o.fencing, insertOnly: opts.insertOnly ?? false };
+    const flags = {
+      fencing: this.o.fencing,
+      insertOnly: opts.insertOnly ?? false,
+      holder: this.o.holder,
+    };
     const decision = await this.timed('write', () =>
       this.writeRound('write', (r) => r.write(domain, rows, opts.token, flags), this.o.writeQuorum),
     );
@@ -119,26 +150,50 @@ export class QuorumStore {
   }
 
   /**
-   * Installs a new leader's token on at least N - W + 1 replicas, so that any W acks for an
-   * older token must include a replica that refuses it. Call before the leader's first write.
+   * Starts a term: installs a fencing token on at least N - W + 1 replicas (see
+   * {@link installFence}) and returns it. The token is `proposed` (the election's) unless a write
+   * quorum of replicas already holds a fence at or above it: the election handed out a token
+   * again after losing writes, or this holder was superseded before it got here (ADR 0010). Then
+   * it is one above the highest found, so a term's token never repeats and never goes back.
+   * Write and read (`ReadOptions.fence`) with the returned token.
+   */
+  async claimFence(domain: string, proposed: number): Promise<FenceClaim> {
+    const found = await this.readFences(domain);
+    const token = claimToken(proposed, found);
+    const { acks } = await this.installFence(domain, token);
+    return { token, acks };
+  }
+
+  /**
+   * Installs `token`, recorded with this store's holder, on at least N - W + 1 replicas, so that
+   * any W acks for an older token, or for this token from another holder, include a replica that
+   * refuses them. A new term calls {@link claimFence} instead; this installs exactly `token`.
    */
   async installFence(domain: string, token: number): Promise<{ acks: number }> {
     const needed = fenceQuorum(this.replicas.size, this.o.writeQuorum);
     const decision = await this.timed('install_fence', () =>
-      this.writeRound('install_fence', (r) => r.installFence(domain, token), needed),
+      this.writeRound('install_fence', (r) => this.fenceReplica(r, domain, token), needed),
     );
     return this.settleWrite('install_fence', domain, token, decision);
   }
 
-  async read(domain: string, key: string): Promise<VersionedRecord | undefined> {
-    return (await this.readMany(domain, [key])).get(key);
+  async read(
+    domain: string,
+    key: string,
+    options: ReadOptions = {},
+  ): Promise<VersionedRecord | undefined> {
+    return (await this.readMany(domain, [key], options)).get(key);
   }
 
   /** Quorum read of several keys: the highest version of R answers per key, stale replicas repaired. */
-  async readMany(domain: string, keys: readonly string[]): Promise<Map<string, VersionedRecord>> {
+  async readMany(
+    domain: string,
+    keys: readonly string[],
+    options: ReadOptions = {},
+  ): Promise<Map<string, VersionedRecord>> {
     if (keys.length === 0) return new Map();
     return this.timed('read', async () => {
-      const responses = await this.readRound((r) => r.read(domain, keys));
+      const responses = await this.readRound((r) => r.read(domain, keys), domain, options.fence);
       return this.settleRead(domain, responses);
     });
   }
@@ -148,10 +203,11 @@ export class QuorumStore {
    * quorum read, so a stale replica can neither hide a record nor resurrect an old tag.
    */
   async scan(domain: string, options: ScanOptions = {}): Promise<ScanPage> {
-    const filter: ScanFilter = { ...options, limit: options.limit ?? 100 };
-    const responses = await this.readRound((r) => r.scan(domain, filter));
+    const { fence, ...rest } = options;
+    const filter: ScanFilter = { ...rest, limit: options.limit ?? 100 };
+    const responses = await this.readRound((r) => r.scan(domain, filter), domain, fence);
     const candidates = [...resolveRead(responses).winners.keys()].sort().slice(0, filter.limit);
-    const confirmed = await this.readMany(domain, candidates);
+    const confirmed = await this.readMany(domain, candidates, fence === undefined ? {} : { fence });
     const out = candidates
       .map((k) => confirmed.get(k))
       .filter(
@@ -299,6 +355,7 @@ export class QuorumStore {
           decision.installed,
           decision.replica,
           decision.acks > 0,
+          decision.holder,
         );
       case 'indeterminate':
         this.o.observer.onIndeterminate?.(op);
@@ -320,33 +377,126 @@ export class QuorumStore {
       : fenceQuorum(this.replicas.size, this.o.writeQuorum);
   }
 
-  private async readRound(
-    fetch: (r: Replica) => Promise<Map<string, VersionedRecord>>,
-  ): Promise<readonly ReadOutcome[]> {
-    const { decision, outcomes } = await fanOut<ReadOutcome, ReturnType<typeof decideRead>>(
+  /** Installs `token` on one replica and remembers a replica that holds it. */
+  private async fenceReplica(r: Replica, domain: string, token: number): Promise<WriteOutcome> {
+    const outcome = await r.installFence(domain, token, this.o.holder);
+    if (outcome.kind === 'ack') this.fenced.acked(domain, token, r.name);
+    return outcome;
+  }
+
+  /** The installed fences of at least W replicas: together they meet every fence quorum. */
+  private async readFences(domain: string): Promise<InstalledFence[]> {
+    type Outcome =
+      | { kind: 'ok'; replica: string; fence: InstalledFence }
+      | { kind: 'failed'; replica: string; reason: string };
+    const needed = this.o.writeQuorum;
+    const { outcomes } = await fanOut<Outcome, { kind: 'pending' | 'done' }>(
       this.targets(),
       async (name) => {
         try {
-          return { kind: 'ok', replica: name, records: await fetch(this.replica(name)) };
+          return { kind: 'ok', replica: name, fence: await this.replica(name).fence(domain) };
         } catch (err) {
           return { kind: 'failed', replica: name, reason: (err as Error).message };
         }
       },
-      (os, total) => decideRead(os, total, this.o.readQuorum),
+      (os, total) => {
+        const ok = os.filter((o) => o.kind === 'ok').length;
+        return ok >= needed || ok + total - os.length < needed
+          ? { kind: 'done' }
+          : { kind: 'pending' };
+      },
       (o) => {
         if (o.kind === 'ok') this.health.recordSuccess(o.replica);
         else this.health.recordFailure(o.replica);
-        this.o.observer.onReplicaOutcome?.('read', o.replica, o.kind === 'ok' ? 'ack' : 'timeout');
       },
     );
+    const found = outcomes.flatMap((o) => (o.kind === 'ok' ? [o.fence] : []));
+    if (found.length < needed) {
+      const failures = outcomes.flatMap((o) =>
+        o.kind === 'failed' ? [{ replica: o.replica, reason: o.reason }] : [],
+      );
+      throw new QuorumUnavailableError('claim fence', found.length, needed, failures);
+    }
+    return found;
+  }
+
+  /**
+   * Asks the replicas, settles at R answers. With `fence`, a replica answers only once it holds
+   * that token (installed first when this store does not know it does), and the read needs
+   * max(R, N - W + 1) answers; a replica holding a newer fence makes it a {@link FencedError}.
+   */
+  private async readRound(
+    fetch: (r: Replica) => Promise<Map<string, VersionedRecord>>,
+    domain?: string,
+    fence?: number,
+  ): Promise<readonly ReadOutcome[]> {
+    const asHolder = domain !== undefined && fence !== undefined;
+    const needed = asHolder
+      ? Math.max(this.o.readQuorum, fenceQuorum(this.replicas.size, this.o.writeQuorum))
+      : this.o.readQuorum;
+    let refusal: Extract<WriteOutcome, { kind: 'fenced' }> | undefined;
+    // A replica that refused our fence answered; it is not failing, and must not be ejected.
+    const refusedBy = new Set<string>();
+    const { decision, outcomes } = await fanOut<ReadOutcome, ReturnType<typeof decideRead>>(
+      this.targets(),
+      async (name) => {
+        try {
+          const replica = this.replica(name);
+          if (asHolder && !this.fenced.holds(domain, fence, name)) {
+            const installed = await this.fenceReplica(replica, domain, fence);
+            if (installed.kind !== 'ack') {
+              if (installed.kind === 'fenced') {
+                refusal ??= installed;
+                refusedBy.add(name);
+              }
+              const reason =
+                installed.kind === 'fenced'
+                  ? `holds fence ${installed.installed}`
+                  : installed.reason;
+              return { kind: 'failed', replica: name, reason };
+            }
+          }
+          return { kind: 'ok', replica: name, records: await fetch(replica) };
+        } catch (err) {
+          return { kind: 'failed', replica: name, reason: (err as Error).message };
+        }
+      },
+      (os, total) => decideRead(os, total, needed),
+      (o) => {
+        const answered = o.kind === 'ok' || refusedBy.has(o.replica);
+        if (answered) this.health.recordSuccess(o.replica);
+        else this.health.recordFailure(o.replica);
+        this.o.observer.onReplicaOutcome?.(
+          'read',
+          o.replica,
+          o.kind === 'ok' ? 'ack' : answered ? 'rejected' : 'timeout',
+        );
+      },
+    );
+    if (refusal !== undefined && domain !== undefined && fence !== undefined) {
+      this.o.observer.onFencingRejection?.({
+        domain,
+        staleToken: fence,
+        installedToken: refusal.installed,
+        replica: refusal.replica,
+      });
+      throw new FencedError(
+        domain,
+        fence,
+        refusal.installed,
+        refusal.replica,
+        false,
+        refusal.holder,
+      );
+    }
     if (decision.kind !== 'success') {
       const failures = outcomes.flatMap((o) =>
         o.kind === 'failed' ? [{ replica: o.replica, reason: o.reason }] : [],
       );
       throw new QuorumUnavailableError(
-        'read',
+        asHolder ? 'fenced read' : 'read',
         decision.kind === 'unavailable' ? decision.responses : 0,
-        this.o.readQuorum,
+        needed,
         failures,
       );
     }

@@ -5,6 +5,8 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import type { InstalledFence } from './fence-rule.ts';
+import { admits, NO_FENCE } from './fence-rule.ts';
 import type { VersionedRecord, WriteOutcome } from './quorum-decision.ts';
 import { records, fences } from './schema.ts';
 
@@ -97,8 +99,8 @@ export class Replica {
         if (opts.fencing) await this.ensureFenceRow(db, domain);
         return applyRows(db, domain, rows, token, opts);
       });
-      if (installed !== undefined && installed > token && opts.fencing) {
-        return { kind: 'fenced', replica: this.name, installed };
+      if (opts.fencing && installed !== undefined && !admits(installed, token, opts.holder ?? '')) {
+        return fencedBy(this.name, installed);
       }
       return { kind: 'ack', replica: this.name };
     } catch (err) {
@@ -111,25 +113,35 @@ export class Replica {
     return this.write(domain, rows, 0, { fencing: false, insertOnly: false });
   }
 
-  async installFence(domain: string, token: number): Promise<WriteOutcome> {
+  /**
+   * Installs `token` of `holder` as the domain's fence unless the replica holds a higher token,
+   * or the same token of another holder (fence-rule.ts); re-installing one's own fence is an ack.
+   */
+  async installFence(domain: string, token: number, holder: string): Promise<WriteOutcome> {
     try {
-      const installed = await this.run(async (db) => {
-        const rows = await db
-          .insert(fences)
-          .values({ domain, token })
-          .onConflictDoUpdate({
-            target: fences.domain,
-            set: { token: sql`greatest(${fences.token}, excluded.token)` },
-          })
-          .returning({ token: fences.token });
-        return rows[0]?.token ?? token;
+      const refusedBy = await this.run(async (db) => {
+        const installed = await db.execute(sql`
+          insert into seamline_fences as f (domain, token, holder)
+          values (${domain}, ${token}, ${holder})
+          on conflict (domain) do update set token = excluded.token, holder = excluded.holder
+          where f.token < excluded.token
+             or (f.token = excluded.token and f.holder in ('', excluded.holder))
+          returning f.token`);
+        // No row: the fence refused it. Fences only grow, so what the replica holds now is at
+        // least what refused us.
+        return installed.rows.length > 0 ? undefined : await readFenceRow(db, domain);
       });
-      if (installed > token) return { kind: 'fenced', replica: this.name, installed };
+      if (refusedBy !== undefined) return fencedBy(this.name, refusedBy);
       this.knownDomains.add(domain);
       return { kind: 'ack', replica: this.name };
     } catch (err) {
       return this.failure(err);
     }
+  }
+
+  /** The domain's installed fence (the placeholder when none was ever installed). */
+  async fence(domain: string): Promise<InstalledFence> {
+    return this.run((db) => readFenceRow(db, domain));
   }
 
   async read(domain: string, keys: readonly string[]): Promise<Map<string, VersionedRecord>> {
@@ -256,6 +268,8 @@ export class Replica {
 export interface WriteFlags {
   readonly fencing: boolean;
   readonly insertOnly: boolean;
+  /** Who writes under the token: the fence admits its token only from its own holder. */
+  readonly holder?: string;
 }
 
 export interface ScanFilter {
@@ -267,8 +281,9 @@ export interface ScanFilter {
 
 /**
  * One statement, so one implicit transaction: lock the domain's fence row (FOR SHARE waits for a
- * concurrent installation and then sees its token), apply only if the token is at least the
- * installed fence, and only move each record to a newer version. Returns the installed fence.
+ * concurrent installation and then sees its token), apply only if the fence admits the token and
+ * holder (above the installed token, or the installed token of its own holder: fence-rule.ts),
+ * and only move each record to a newer version. Returns the installed fence.
  */
 async function applyRows(
   db: Db,
@@ -276,14 +291,17 @@ async function applyRows(
   rows: readonly RecordWrite[],
   token: number,
   opts: WriteFlags,
-): Promise<number | undefined> {
+): Promise<InstalledFence | undefined> {
   const keys = rows.map((r) => r.key);
   const fenceCol = rows.map((r) => r.version.fence);
   const seqs = rows.map((r) => r.version.seq);
   const tags = rows.map((r) => r.tag ?? null);
   const values = rows.map((r) => JSON.stringify(r.value));
+  const holder = opts.holder ?? '';
   const guard = opts.fencing
-    ? sql`where coalesce((select token from fence), 0) <= ${token}`
+    ? sql`where coalesce((select token from fence), 0) < ${token}
+             or (coalesce((select token from fence), 0) = ${token}
+                 and coalesce((select holder from fence), '') in ('', ${holder}))`
     : sql``;
   const onConflict = opts.insertOnly
     ? sql`on conflict (domain, key) do nothing`
@@ -291,9 +309,9 @@ async function applyRows(
           set fence = excluded.fence, seq = excluded.seq, tag = excluded.tag,
               value = excluded.value, updated_at = excluded.updated_at
           where (seamline_records.fence, seamline_records.seq) < (excluded.fence, excluded.seq)`;
-  const result = await db.execute<{ installed: string | null }>(sql`
+  const result = await db.execute<{ installed: string | null; holder: string | null }>(sql`
     with fence as (
-      select token from seamline_fences where domain = ${domain} for share
+      select token, holder from seamline_fences where domain = ${domain} for share
     ), ins as (
       insert into seamline_records (domain, key, fence, seq, tag, value, updated_at)
       select ${domain}, u.key, u.fence, u.seq, u.tag, u.value, now()
@@ -303,9 +321,25 @@ async function applyRows(
       ${onConflict}
       returning 1
     )
-    select (select token from fence)::text as installed, (select count(*) from ins) as applied`);
-  const installed = result.rows[0]?.installed;
-  return installed === null || installed === undefined ? undefined : Number(installed);
+    select (select token from fence)::text as installed, (select holder from fence) as holder,
+           (select count(*) from ins) as applied`);
+  const row = result.rows[0];
+  return row?.installed === null || row?.installed === undefined
+    ? undefined
+    : { token: Number(row.installed), holder: row.holder ?? '' };
+}
+
+async function readFenceRow(db: Db, domain: string): Promise<InstalledFence> {
+  const rows = await db
+    .select({ token: fences.token, holder: fences.holder })
+    .from(fences)
+    .where(eq(fences.domain, domain));
+  const row = rows[0];
+  return row === undefined ? NO_FENCE : { token: Number(row.token), holder: row.holder };
+}
+
+function fencedBy(replica: string, installed: InstalledFence): WriteOutcome {
+  return { kind: 'fenced', replica, installed: installed.token, holder: installed.holder };
 }
 
 async function ensureDatabase(

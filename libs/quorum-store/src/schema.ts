@@ -7,8 +7,9 @@ import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp } from 'driz
  * per domain, or insert-only records whose updates commute). `tag` is an optional indexed label
  * (a saga's status, say) so a new leader can find the records it must reload without a full scan.
  *
- * `seamline_fences` holds, per domain, the highest fencing token the replica has installed; a
- * write carrying a lower token is refused in the same statement that would apply it.
+ * `seamline_fences` holds, per domain, the highest fencing token the replica has installed and
+ * the holder (a store instance) that installed it; a write carrying a lower token, or the same
+ * token from another holder, is refused in the same statement that would apply it (fence-rule.ts).
  */
 export const records = pgTable(
   'seamline_records',
@@ -30,4 +31,6 @@ export const records = pgTable(
 export const fences = pgTable('seamline_fences', {
   domain: text('domain').primaryKey(),
   token: bigint('token', { mode: 'number' }).notNull(),
+  /** Empty for the placeholder row and for fences installed before holders were recorded. */
+  holder: text('holder').notNull().default(''),
 });

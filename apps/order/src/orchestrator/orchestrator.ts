@@ -184,26 +184,32 @@ export class Orchestrator {
     return this.open.size;
   }
 
-  /** Takes over as leader with `token`: fence first, then reload and drive every open saga. */
+  /**
+   * Takes over as leader, elected with `elected`: claim a fence first (its token, never below an
+   * installed one, is what every write carries), then reload every open saga through that fence
+   * and drive them on.
+   */
   async lead(
-    token: number,
-    store: { installFence(domain: string, token: number): Promise<unknown> },
+    elected: number,
+    store: { claimFence(domain: string, proposed: number): Promise<{ token: number }> },
   ): Promise<void> {
     // A lease lost while this takeover awaits (the fence, the reload, the consumer) abdicates
     // before `token` is set; without this check the takeover would then finish and lead on with
     // no lease: a second leader until one of its writes is fenced.
     const term = ++this.term;
     const superseded = (): boolean => term !== this.term;
-    await store.installFence(ORDER_DOMAIN, token);
-    const sagas = await this.deps.records.loadOpen();
+    const { token } = await store.claimFence(ORDER_DOMAIN, elected);
+    // Only replicas holding the fence answer: a read of the fastest R could miss a write of the
+    // predecessor that lands on an unfenced replica later and still collects W acks.
+    const sagas = await this.deps.records.loadOpen(token);
     if (superseded()) {
-      this.deps.log.warn({ token }, 'leadership ended during the takeover; not leading');
+      this.deps.log.warn({ token, elected }, 'leadership ended during the takeover; not leading');
       return;
     }
     this.token = token;
     for (const saga of sagas) this.open.set(saga.orderId, saga);
     this.deps.log.info(
-      { token, reloaded: sagas.length },
+      { token, elected, reloaded: sagas.length },
       'leading: fence installed, open sagas reloaded',
     );
     const replies = await this.deps.bus.consumeReplies('order', (m) => this.handleReply(m));
@@ -310,7 +316,7 @@ export class Orchestrator {
       // read is current (a snapshot taken earlier may predate the saga's completion). A partial
       // create that the caller saw on one replica may be missing from this read's responders:
       // then the caller's copy is adopted, and persisting it below puts it on W replicas.
-      const saga = (await this.deps.records.loadSaga(orderId)) ?? seen;
+      const saga = (await this.deps.records.loadSaga(orderId, this.token)) ?? seen;
       if (saga === undefined || isTerminal(saga.status) || this.token === undefined) return;
       this.open.set(orderId, saga);
       adopted = true;
@@ -324,9 +330,10 @@ export class Orchestrator {
 
   /** Adopts every open saga in the store that this leader does not drive. */
   private async sweep(): Promise<void> {
-    if (this.token === undefined) return;
+    const token = this.token;
+    if (token === undefined) return;
     try {
-      for (const saga of await this.deps.records.loadOpen()) {
+      for (const saga of await this.deps.records.loadOpen(token)) {
         if (this.token === undefined) return;
         if (!this.open.has(saga.orderId)) await this.adopt(saga.orderId);
       }

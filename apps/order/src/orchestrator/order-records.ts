@@ -28,8 +28,13 @@ export class OrderRecords {
 
   constructor(private readonly store: QuorumStore) {}
 
-  async loadSaga(orderId: string): Promise<Saga | undefined> {
-    const rec = await this.store.read(ORDER_DOMAIN, orderKey(orderId));
+  /** `fence`: the leader's token, so that the read sees its predecessor's last writes (ADR 0010). */
+  async loadSaga(orderId: string, fence?: number): Promise<Saga | undefined> {
+    const rec = await this.store.read(
+      ORDER_DOMAIN,
+      orderKey(orderId),
+      fence === undefined ? {} : { fence },
+    );
     if (rec === undefined) return undefined;
     this.remember(rec);
     return rec.value as Saga;
@@ -57,8 +62,12 @@ export class OrderRecords {
       StoredResponse | undefined;
   }
 
-  /** Every saga that is not terminal, for a new leader to drive on. */
-  async loadOpen(): Promise<Saga[]> {
+  /**
+   * Every saga that is not terminal, for a new leader to drive on. `fence`: the leader's token;
+   * the read then asks only replicas holding it, so it cannot miss a write of the predecessor
+   * that still collects W acks (ADR 0010).
+   */
+  async loadOpen(fence?: number): Promise<Saga[]> {
     const out: Saga[] = [];
     for (const tag of ['PENDING', 'COMPENSATING']) {
       let afterKey: string | undefined;
@@ -68,6 +77,7 @@ export class OrderRecords {
           keyPrefix: 'order:',
           limit: 500,
           ...(afterKey ? { afterKey } : {}),
+          ...(fence === undefined ? {} : { fence }),
         });
         for (const rec of page.records) {
           this.remember(rec);

@@ -1,7 +1,8 @@
 /**
  * Hunts a second leader made by a takeover that outlives its lease: the election reports the
  * lease lost while `lead` still awaits the fence, the reload or the reply consumer, and the
- * takeover finishes anyway and leads with no lease.
+ * takeover finishes anyway and leads with no lease. Also a takeover that reloads around its
+ * fence (hole 2) or writes with the election's token instead of the one it claimed (hole 5).
  */
 import { Backoff, RetryBudgets } from '@seamline/retry-budget';
 import { createLogger, createMetrics } from '@seamline/observability';
@@ -17,7 +18,10 @@ function gate<T>() {
   return { promise, open };
 }
 
-function orchestrator(o: { loadOpen: () => Promise<Saga[]>; replies: () => Promise<unknown> }) {
+function orchestrator(o: {
+  loadOpen: (fence?: number) => Promise<Saga[]>;
+  replies: () => Promise<unknown>;
+}) {
   const stopped: string[] = [];
   const bus = {
     consumeReplies: async () => {
@@ -38,7 +42,7 @@ function orchestrator(o: { loadOpen: () => Promise<Saga[]>; replies: () => Promi
   return { orch, stopped };
 }
 
-const fence = { installFence: async () => ({}) };
+const fence = { claimFence: async (_domain: string, proposed: number) => ({ token: proposed }) };
 
 describe('Orchestrator takeover', () => {
   it('does not lead when the lease is lost while the open sagas reload', async () => {
@@ -70,6 +74,22 @@ describe('Orchestrator takeover', () => {
     await takeover;
     expect(orch.leading).toBe(false);
     expect(stopped).toEqual(['replies']);
+  });
+
+  it('hole 2 and 5: leads with the token it claimed and reloads the open sagas through that fence', async () => {
+    const reloadedThrough: (number | undefined)[] = [];
+    const { orch } = orchestrator({
+      loadOpen: async (f) => {
+        reloadedThrough.push(f);
+        return [];
+      },
+      replies: async () => {},
+    });
+    // The election handed out 7 again; the store claimed 12, above the fences it found.
+    await orch.lead(7, { claimFence: async () => ({ token: 12 }) });
+    expect(orch.currentToken).toBe(12);
+    expect(reloadedThrough).toEqual([12]);
+    await orch.abdicate('shutdown');
   });
 
   it('leads after an undisturbed takeover, until it abdicates', async () => {

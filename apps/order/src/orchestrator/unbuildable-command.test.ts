@@ -81,7 +81,9 @@ async function leading(open: Saga[] = []): Promise<Harness> {
     { tickMs: 3_600_000, orphanSweepMs: 3_600_000, redriveAfterMs: 2_000 },
   );
   running.push(orch);
-  await orch.lead(7, { installFence: async () => ({}) });
+  await orch.lead(7, {
+    claimFence: async (_domain: string, proposed: number) => ({ token: proposed }),
+  });
   // The takeover re-drives what it reloaded in the background: wait until each was handled.
   // Every record these tests reload is one the orchestrator must end up parking.
   await waitUntil(() => open.every((s) => orch.parkedReason(s.orderId) !== undefined));

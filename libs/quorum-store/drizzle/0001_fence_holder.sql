@@ -1,0 +1,1 @@
+ALTER TABLE "seamline_fences" ADD COLUMN "holder" text DEFAULT '' NOT NULL;
