@@ -1,5 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { LeaseCandidate, type LeaseAction, type LossReason } from './lease-candidate.ts';
+import {
+  LeaseCandidate,
+  type Correction,
+  type LeaseAction,
+  type LossReason,
+} from './lease-candidate.ts';
 import {
   isCasConflict,
   openElectionBucket,
@@ -57,6 +62,30 @@ export interface LeaderElectionOptions {
   /** I/O failures that the election absorbs (for logs). @default ignore */
   onError?(err: unknown): void;
   observer?: ElectionObserver;
+}
+
+/**
+ * Reported (onError) when a refused campaign shows that the candidate's watch had reported a
+ * revision the stream leader does not hold: a replica of the bucket's stream diverged. The
+ * election recovers by itself (it waits the leader's entry out); the report makes it visible.
+ */
+export class DivergedViewError extends Error {
+  readonly code = 'ELECTION_VIEW_DIVERGED' as const;
+  readonly retryable = true as const;
+  readonly key: string;
+  readonly believedRevision: number;
+  readonly leaderRevision: number | null;
+
+  constructor(key: string, correction: Correction) {
+    super(
+      `the watch of ${key} reported revision ${correction.believed}, the stream leader holds ` +
+        `${correction.leader ?? 'no entry'}: a replica diverged; waiting the leader's entry out`,
+    );
+    this.name = 'DivergedViewError';
+    this.key = key;
+    this.believedRevision = correction.believed;
+    this.leaderRevision = correction.leader;
+  }
 }
 
 const globalTimers: ElectionTimers = {
@@ -204,8 +233,9 @@ export class LeaderElection {
       if (!conflict) this.report(err);
       const lost = this.core.writeFailed(this.clock(), conflict);
       if (lost !== null) this.emitLost(lost);
-      // A refused campaign means our view is stale; don't rely on the watch alone to fix it.
-      else if (conflict) await this.refresh();
+      // A refused campaign means our view is wrong (stale, or from a replica that diverged):
+      // the stream leader's answer replaces it, and the watch alone would not fix it.
+      else if (conflict) await this.reread();
     }
   }
 
@@ -216,6 +246,21 @@ export class LeaderElection {
     } catch (err) {
       this.report(err);
     }
+  }
+
+  /** Re-reads the key through the stream leader and takes its answer as the view. */
+  private async reread(): Promise<void> {
+    let entry: LeaseKvEntry | null;
+    try {
+      entry = await (this.kv as LeaseKv).get(this.name);
+    } catch (err) {
+      this.report(err);
+      return;
+    }
+    const record = entry === null ? null : this.recordOf(entry);
+    const corrected = this.core.correct(entry?.revision ?? null, record, this.clock());
+    if (corrected !== null) this.report(new DivergedViewError(this.name, corrected));
+    if (entry !== null) this.noteEntryTerm(entry, record);
   }
 
   private async startWatch(): Promise<void> {
@@ -244,18 +289,25 @@ export class LeaderElection {
   }
 
   private handleEntry(entry: LeaseKvEntry): void {
-    let record: LeaseRecord | null = null;
-    if (entry.operation === 'PUT') {
-      try {
-        record = decodeLeaseRecord(entry.value);
-      } catch (err) {
-        // Unreadable value: still an occupied key whose revision we can wait out.
-        this.report(err);
-        record = { holder: '?', term: 0, leaseMs: this.core.timing.leaseMs };
-      }
-    }
+    const record = this.recordOf(entry);
     const lost = this.core.observe(entry.revision, record, this.clock());
     if (lost !== null) this.emitLost(lost);
+    this.noteEntryTerm(entry, record);
+  }
+
+  /** The entry's lease record; null for a delete marker. */
+  private recordOf(entry: LeaseKvEntry): LeaseRecord | null {
+    if (entry.operation !== 'PUT') return null;
+    try {
+      return decodeLeaseRecord(entry.value);
+    } catch (err) {
+      // Unreadable value: still an occupied key whose revision we can wait out.
+      this.report(err);
+      return { holder: '?', term: 0, leaseMs: this.core.timing.leaseMs };
+    }
+  }
+
+  private noteEntryTerm(entry: LeaseKvEntry, record: LeaseRecord | null): void {
     if (record !== null && record.term > 0) {
       this.noteTerm(record.holder, record.term, tokenOf(entry.revision, record));
     }
