@@ -1,7 +1,12 @@
 // Public entry of @seamline/election: leader election on a NATS KV key with fencing tokens
 // (the KV revision at acquisition), plus the pure lease core it is built on.
 export { DivergedViewError, LeaderElection } from './leader-election.ts';
-export type { ElectionObserver, ElectionTimers, LeaderElectionOptions } from './leader-election.ts';
+export type {
+  ElectionObserver,
+  ElectionTimers,
+  LeaderElectionOptions,
+  Standing,
+} from './leader-election.ts';
 export { expiresAt, leaderUntil, LeaseCandidate } from './lease-candidate.ts';
 export type {
   Correction,

@@ -96,6 +96,63 @@ describe('hole 9: a fresh candidate takes an abandoned lease whatever replica se
     await election.stop();
   });
 
+  it('settles as leader once elected, and as standby once the leader confirms a live holder', async () => {
+    const kv = new MemoryLeaseKv();
+    const holder = new LeaderElection({
+      kv,
+      name: KEY,
+      candidateId: 'payment-1',
+      ...timing,
+      clock: () => Date.now(),
+    });
+    await holder.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(holder.settled()).resolves.toBe('leader');
+    const standby = new LeaderElection({
+      kv,
+      name: KEY,
+      candidateId: 'payment-2',
+      ...timing,
+      clock: () => Date.now(),
+    });
+    await standby.start();
+    let standing: string | undefined;
+    void standby.settled().then((s) => (standing = s));
+    await vi.advanceTimersByTimeAsync(2 * timing.renewEveryMs);
+    expect(standing).toBe('standby');
+    expect(standby.describe()).toMatch(/^payment-writer held by payment-1 at revision \d+/);
+    await standby.stop();
+    await holder.stop();
+  });
+
+  it('does not settle as standby on an entry only a diverged replica reports', async () => {
+    const kv = new MemoryLeaseKv();
+    const held = kv.put(KEY, encodeLeaseRecord({ holder: 'payment-1', term: 1, leaseMs: 1_000 }));
+    // Every write of this candidate hangs: it can never be elected.
+    const stalled = kv.client(() => true);
+    const view = divergedReplicaView(kv, {
+      revision: held + 3,
+      operation: 'PUT',
+      value: encodeLeaseRecord({ holder: 'payment-1', term: 1, token: held, leaseMs: 1_000 }),
+    });
+    const candidate = new LeaderElection({
+      kv: { ...view, create: stalled.create, update: stalled.update },
+      name: KEY,
+      candidateId: 'payment-2',
+      ...timing,
+      clock: () => Date.now(),
+    });
+    await candidate.start();
+    let standing: string | undefined;
+    void candidate.settled().then((s) => (standing = s));
+    await vi.advanceTimersByTimeAsync(5 * timing.leaseMs);
+    expect(standing).toBeUndefined();
+    expect(candidate.describe()).toMatch(/a campaign write in flight/);
+    const stopping = candidate.stop();
+    await vi.advanceTimersByTimeAsync(timing.leaseMs);
+    await stopping;
+  });
+
   it('still never takes a lease whose holder keeps renewing, whatever its watch said', async () => {
     const kv = new MemoryLeaseKv();
     const holder = new LeaderElection({

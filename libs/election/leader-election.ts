@@ -88,6 +88,9 @@ export class DivergedViewError extends Error {
   }
 }
 
+/** Where a candidate stands once it knows: see {@link LeaderElection.settled}. */
+export type Standing = 'leader' | 'standby';
+
 const globalTimers: ElectionTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
@@ -111,6 +114,13 @@ export class LeaderElection {
   private running = false;
   private writing: Promise<void> | null = null;
   private lastTermToken: number | null = null;
+  /** Revision of the first entry this candidate saw (0: the key was vacant). */
+  private baseline: number | null = null;
+  private confirming = false;
+  private lastWriteError: string | null = null;
+  private standingKnown = false;
+  private settle!: (standing: Standing) => void;
+  private readonly standing: Promise<Standing>;
 
   constructor(options: LeaderElectionOptions) {
     if (options.kv === undefined && options.nats === undefined) {
@@ -134,6 +144,38 @@ export class LeaderElection {
     this.clock = options.clock ?? (() => performance.now());
     this.timers = options.timers ?? globalTimers;
     this.kv = options.kv ?? null;
+    this.standing = new Promise<Standing>((resolve) => {
+      this.settle = (standing) => {
+        this.standingKnown = true;
+        resolve(standing);
+      };
+    });
+  }
+
+  /**
+   * Resolves once this candidate knows where it stands: it was elected (`leader`), or it saw
+   * another holder renew the lease after it joined (`standby`: the holder is alive, waiting is
+   * right). A candidate in neither state (an entry it cannot take over, a bucket that does not
+   * answer) stays pending: the caller bounds the wait and says where it stands instead.
+   */
+  settled(): Promise<Standing> {
+    return this.standing;
+  }
+
+  /** Where the campaign is, for a start-up that gives up waiting on {@link settled}. */
+  describe(): string {
+    const { observed, held, writing } = this.core.view();
+    if (held !== null) return `leading with token ${held.token}`;
+    const where =
+      observed === null
+        ? `no entry of ${this.name} read yet`
+        : `${this.name} held by ${observed.record?.holder ?? 'nobody (deleted)'} at revision ` +
+          `${observed.revision}, unchanged for ${Math.round(this.clock() - observed.seenAt)} ms`;
+    return (
+      where +
+      (writing ? '; a campaign write in flight' : '') +
+      (this.lastWriteError === null ? '' : `; last campaign write failed: ${this.lastWriteError}`)
+    );
   }
 
   /** Joins the election: reads the key, watches it, and campaigns. */
@@ -226,10 +268,12 @@ export class LeaderElection {
         return;
       }
       this.noteTerm(action.record.holder, outcome.term, outcome.token);
+      this.settle('leader');
       this.call(() => this.options.onElected?.(outcome.token, outcome.term));
       this.call(() => this.options.observer?.onElected?.(this.name, outcome.token, outcome.term));
     } catch (err) {
       const conflict = isCasConflict(err);
+      this.lastWriteError = String((err as Error | null)?.message ?? err);
       if (!conflict) this.report(err);
       const lost = this.core.writeFailed(this.clock(), conflict);
       if (lost !== null) this.emitLost(lost);
@@ -243,8 +287,38 @@ export class LeaderElection {
     try {
       const entry = await (this.kv as LeaseKv).get(this.name);
       if (entry !== null) this.handleEntry(entry);
+      else this.baseline ??= 0;
     } catch (err) {
       this.report(err);
+    }
+  }
+
+  private renewedByOther(entry: LeaseKvEntry, record: LeaseRecord | null): boolean {
+    return (
+      this.baseline !== null &&
+      entry.revision > this.baseline &&
+      record !== null &&
+      record.holder !== this.candidateId
+    );
+  }
+
+  /**
+   * A watch saw another holder write after this candidate joined. Only the stream leader's
+   * answer makes that a live holder: a diverged or catching-up replica can report such an
+   * entry for a holder that is dead.
+   */
+  private async confirmStandby(): Promise<void> {
+    if (this.confirming || this.standingKnown) return;
+    this.confirming = true;
+    try {
+      const entry = await (this.kv as LeaseKv).get(this.name);
+      if (entry !== null && this.renewedByOther(entry, this.recordOf(entry))) {
+        this.settle('standby');
+      }
+    } catch (err) {
+      this.report(err);
+    } finally {
+      this.confirming = false;
     }
   }
 
@@ -290,6 +364,8 @@ export class LeaderElection {
 
   private handleEntry(entry: LeaseKvEntry): void {
     const record = this.recordOf(entry);
+    if (this.baseline === null) this.baseline = entry.revision;
+    else if (this.renewedByOther(entry, record)) void this.confirmStandby();
     const lost = this.core.observe(entry.revision, record, this.clock());
     if (lost !== null) this.emitLost(lost);
     this.noteEntryTerm(entry, record);
