@@ -153,9 +153,9 @@ export class LeaderElection {
   }
 
   /**
-   * Resolves once this candidate knows where it stands: it was elected (`leader`), or it saw
-   * another holder renew the lease after it joined (`standby`: the holder is alive, waiting is
-   * right). A candidate in neither state (an entry it cannot take over, a bucket that does not
+   * Resolves once this candidate knows where it stands: it was elected (`leader`), or the
+   * stream leader confirmed that another holder wrote the lease after this candidate joined
+   * (`standby`: the holder is alive, waiting is right). A candidate in neither state (an entry it cannot take over, a bucket that does not
    * answer) stays pending: the caller bounds the wait and says where it stands instead.
    */
   settled(): Promise<Standing> {
