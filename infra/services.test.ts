@@ -4,7 +4,7 @@
  * ports, a Node that is not the repository's, endpoints not handed to the services.
  */
 import { describe, expect, it } from 'vitest';
-import { NODE, serviceSpecs } from './services.ts';
+import { NODE, reviveServices, serviceSpecs } from './services.ts';
 
 const stack = {
   postgres: [1, 2, 3].map((i) => ({
@@ -57,3 +57,49 @@ describe('serviceSpecs', () => {
     expect(() => serviceSpecs(stack, { orderReplicas: 0 })).toThrow(/orderReplicas/);
   });
 });
+
+describe('reviveServices', () => {
+  it('hole 9: restarts services that died together side by side, not one behind the other', async () => {
+    const live = new Map([
+      ['payment-1', 'dead'],
+      ['inventory-1', 'dead'],
+      ['order-1', 'running'],
+    ]);
+    const started: string[] = [];
+    const release = new Map<string, () => void>();
+    const outcomes: string[] = [];
+    const stop = reviveServices(
+      ['payment-1', 'inventory-1', 'order-1'],
+      {
+        status: () => ({ processes: [...live].map(([name, state]) => ({ name, live: state })) }),
+        restart: (name) => {
+          started.push(name);
+          return new Promise((resolve) =>
+            release.set(name, () => {
+              live.set(name, 'running');
+              resolve({ pid: started.length });
+            }),
+          );
+        },
+        onRevive: (name, outcome) => outcomes.push(`${name}: ${outcome}`),
+      },
+      5,
+    );
+    // Neither restart has finished (each waits for its readiness), yet both are under way.
+    await waitUntil(() => started.length === 2);
+    expect(started.sort()).toEqual(['inventory-1', 'payment-1']);
+    release.get('payment-1')!();
+    release.get('inventory-1')!();
+    await waitUntil(() => outcomes.filter((o) => o.includes('restarted')).length === 2);
+    await stop();
+    expect(started).toHaveLength(2);
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -141,7 +141,10 @@ export async function stopServices(names: readonly string[], options: StackOptio
  * Keeps the named services alive: a service that exited (a fenced payment writer exits on
  * purpose so a fresh process campaigns again) is restarted from its recorded spec. A paused one
  * is left alone: pausing is what chaos does; so is a dead one `skip` names (a chaos run holding
- * it down for a while). Returns a function that stops the watching.
+ * it down for a while). Services that died together are restarted together: a NATS node kill
+ * can cost payment and inventory their leases at once, and on a loaded machine one restart
+ * (load, start-up steps, readiness) takes a minute the other must not wait behind. Returns a
+ * function that stops the watching.
  */
 export function reviveServices(
   names: readonly string[],
@@ -149,25 +152,34 @@ export function reviveServices(
     onRevive?: (name: string, outcome: string) => void;
     /** @default never */
     skip?: (name: string) => boolean;
+    /** Injected for tests. @default restartProcess */
+    restart?: (name: string, options: StackOptions) => Promise<Pick<ProcessRecord, 'pid'>>;
+    /** Injected for tests. @default readStatus */
+    status?: (options: StackOptions) => { processes: readonly { name: string; live: string }[] };
   },
   intervalMs = 2_000,
 ): () => Promise<void> {
   let stopped = false;
   let busy: Promise<void> = Promise.resolve();
+  const restart = options.restart ?? restartProcess;
   const check = async () => {
-    const view = readStatus(options);
-    for (const name of names) {
-      if (stopped) return;
+    const view = (options.status ?? readStatus)(options);
+    const dead = names.filter((name) => {
       const process = view.processes.find((p) => p.name === name);
-      if (!process || process.live !== 'dead' || options.skip?.(name) === true) continue;
-      options.onRevive?.(name, 'exited; restarting');
-      try {
-        const record = await restartProcess(name, options);
-        options.onRevive?.(name, `restarted, pid ${record.pid}`);
-      } catch (error) {
-        options.onRevive?.(name, `restart failed: ${(error as Error).message.split('\n')[0]}`);
-      }
-    }
+      return process?.live === 'dead' && options.skip?.(name) !== true;
+    });
+    await Promise.all(
+      dead.map(async (name) => {
+        if (stopped) return;
+        options.onRevive?.(name, 'exited; restarting');
+        try {
+          const record = await restart(name, options);
+          options.onRevive?.(name, `restarted, pid ${record.pid}`);
+        } catch (error) {
+          options.onRevive?.(name, `restart failed: ${(error as Error).message.split('\n')[0]}`);
+        }
+      }),
+    );
   };
   const timer = setInterval(() => {
     busy = busy.then(check, check);

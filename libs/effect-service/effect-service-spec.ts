@@ -1,6 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Type } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamServerOptions } from '@seamline/bus';
+import type { ElectionBucketOptions, LeaseKv } from '@seamline/election';
 import type { FencedEffectWriter, IdempotentEffects } from '@seamline/idempotency';
 import type { Logger, SeamlineMetrics } from '@seamline/observability';
 import type { QuorumStore } from '@seamline/quorum-store';
@@ -43,6 +45,12 @@ export interface EffectServiceOptions {
    * a key's `seamline_effect_attempts{layer="downstream"}` sample comes. @default 5000
    */
   readonly attemptSweepMs?: number;
+  /**
+   * TEST SEAM: the bucket the writer election campaigns in, given the election's connection
+   * and bucket options (tests wrap `openElectionBucket` to play a replica that diverged or a
+   * stream that does not answer). @default the bucket itself
+   */
+  readonly electionKv?: (nats: NatsConnection, bucket: ElectionBucketOptions) => Promise<LeaseKv>;
 }
 
 /** A started effect service. */

@@ -39,6 +39,7 @@ import { EffectServiceModule } from './effect-service.module.ts';
 import { parseBody, ProblemDetailsFilter } from './problem-details.ts';
 import { seedMissing } from './seed-records.ts';
 import type { EffectServiceConfig } from './service-config.ts';
+import { StartUpSteps, withinBound } from './start-up-steps.ts';
 import { WriterDuty, writerLogObserver } from './writer-duty.ts';
 
 /** Builds and starts one effect service process. */
@@ -55,14 +56,20 @@ export async function startEffectService<E, S>(
     base: { replica: config.replicaId },
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
-  const store = await QuorumStore.open({
-    replicas: config.postgres,
-    database: config.database,
-    writeQuorum: config.writeQuorum,
-    readQuorum: config.readQuorum,
-    consistency: config.consistency,
-    observer: quorumMetricsObserver(metrics, log),
-  });
+  // Every step of the start is bounded and logged (started, done in N ms, or the step that
+  // failed or overran): a start that hangs says where, and ends so the supervisor can retry.
+  const bound = config.startStepMs;
+  const steps = new StartUpSteps({ log });
+  const store = await steps.run('store', bound, () =>
+    QuorumStore.open({
+      replicas: config.postgres,
+      database: config.database,
+      writeQuorum: config.writeQuorum,
+      readQuorum: config.readQuorum,
+      consistency: config.consistency,
+      observer: quorumMetricsObserver(metrics, log),
+    }),
+  );
   const writer = new FencedEffectWriter({
     store,
     domain: spec.domain,
@@ -89,6 +96,13 @@ export async function startEffectService<E, S>(
     attemptTimer?: NodeJS.Timeout;
   } = {};
   let closing: Promise<void> | undefined;
+  // What a step opens after its bound ran out (the start already failed and closed) is closed
+  // at once instead of leaking.
+  const keep = <T extends { close(): Promise<unknown> }>(opened: T, into: (o: T) => void): T => {
+    if (closing === undefined) into(opened);
+    else void opened.close().catch(() => undefined);
+    return opened;
+  };
   // Order matters: stop consuming and let in-flight handlers finish while the lease is still
   // ours, then step down (a successor takes over at once), then drop the connections.
   const close = (): Promise<void> =>
@@ -96,15 +110,18 @@ export async function startEffectService<E, S>(
       clearInterval(parts.lagTimer);
       clearInterval(parts.attemptTimer);
       await antiEntropy.stop();
-      const steps: [string, (() => Promise<unknown>) | undefined][] = [
+      const closeSteps: [string, (() => Promise<unknown>) | undefined][] = [
         ['http and bus', parts.app && (() => parts.app!.close())],
         ['election', parts.election && (() => parts.election!.stop())],
         ['chaos', chaos && (() => chaos.stop())],
         ['nats', parts.nc && (() => parts.nc!.close())],
         ['store', () => store.close()],
       ];
-      for (const [name, step] of steps) {
-        await step?.().catch((err: unknown) =>
+      // Bounded too: a close that hangs (a drain on a dead link) must not keep a failed start
+      // from ending, nor a stopping process from exiting.
+      for (const [name, step] of closeSteps) {
+        if (step === undefined) continue;
+        await withinBound(step, bound).catch((err: unknown) =>
           log.warn({ step: name, err: (err as Error).message }, 'close step failed'),
         );
       }
@@ -154,12 +171,14 @@ export async function startEffectService<E, S>(
   };
 
   try {
-    const app = await NestFactory.create<NestFastifyApplication>(
-      EffectServiceModule.register(runtime, spec.handlers),
-      new FastifyAdapter({ bodyLimit: 1_048_576 }),
-      { logger: false },
-    );
-    parts.app = app;
+    const app = await steps.run('http', bound, async () => {
+      const created = await NestFactory.create<NestFastifyApplication>(
+        EffectServiceModule.register(runtime, spec.handlers),
+        new FastifyAdapter({ bodyLimit: 1_048_576 }),
+        { logger: false },
+      );
+      return keep(created, (app) => (parts.app = app));
+    });
     app.useGlobalFilters(new ProblemDetailsFilter());
     const prefix = config.busPrefix;
     const server = new JetStreamServer({
@@ -179,28 +198,60 @@ export async function startEffectService<E, S>(
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
     // A span per command handled: its queries, and the trace it continues, hang off it.
     traceMessageHandlers(server, serviceTracer(service));
-    duty.consumeWith(() => app.startAllMicroservices().then(() => undefined));
-    await app.listen(config.httpPort, config.httpHost);
+    // Runs once this process holds the lease and its term began: ensures the streams and the
+    // durable consumer (their leaders may have been on a node just killed) and starts pulling.
+    duty.consumeWith(() =>
+      steps.run('bus consumer', bound, () => app.startAllMicroservices().then(() => undefined)),
+    );
+    await steps.run('http listen', bound, () => app.listen(config.httpPort, config.httpHost));
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
 
-    parts.nc = await connect({
-      servers: [...config.nats],
-      name: `${service}-election-${config.replicaId}`,
+    const nc = await steps.run('nats', bound, async () => {
+      const opened = await connect({
+        servers: [...config.nats],
+        name: `${service}-election-${config.replicaId}`,
+      });
+      return keep(opened, (c) => (parts.nc = c));
     });
     // Before the election: the rules must be in force when the first command is consumed.
-    await chaos?.start(parts.nc, { prefix, replicas: config.natsReplicas });
-    parts.election = new LeaderElection({
-      nats: parts.nc,
+    if (chaos !== undefined) {
+      await steps.run('chaos rules', bound, () =>
+        chaos.start(nc, { prefix, replicas: config.natsReplicas }),
+      );
+    }
+    const election = new LeaderElection({
+      nats: nc,
       bucket: { bucket: config.electionBucket, replicas: config.natsReplicas },
       name: `${service}-writer`,
       candidateId: config.replicaId,
       observer: electionMetricsObserver(metrics),
       onElected: (token) => duty.elected(token),
       onLost: (reason) => duty.lost(reason),
-      onError: (err) => log.debug({ err: (err as Error).message }, 'election i/o error'),
+      onError: electionErrorLog(log),
+      ...(options.electionKv === undefined
+        ? {}
+        : {
+            kv: await options.electionKv(nc, {
+              bucket: config.electionBucket,
+              replicas: config.natsReplicas,
+            }),
+          }),
     });
-    await parts.election.start();
+    parts.election = election;
+    await steps.run('election', bound, () => election.start());
+    // The lease, the term (fence, repair) and the consumer: a process that can neither take
+    // the lease nor see a live holder renew it fails here instead of answering 503 for ever.
+    const standing = await steps.run(
+      'writer',
+      2 * bound,
+      async () => {
+        const s = await election.settled();
+        if (s === 'leader') await duty.ready;
+        return s;
+      },
+      () => election.describe(),
+    );
 
     parts.lagTimer = setInterval(() => {
       server
@@ -215,6 +266,11 @@ export async function startEffectService<E, S>(
     // An idle service records nothing, so its keys would never expire lazily: sweep them.
     parts.attemptTimer = setInterval(() => arrivals.sweep(), options.attemptSweepMs ?? 5000);
     parts.attemptTimer.unref();
+    steps.done(
+      standing === 'leader'
+        ? `${service} started: the writer, consuming commands`
+        : `${service} started: standby (${election.describe()})`,
+    );
 
     return {
       app,
@@ -229,4 +285,26 @@ export async function startEffectService<E, S>(
     await close();
     throw err;
   }
+}
+
+/**
+ * Election I/O failures the campaign absorbs and retries (a timeout while the bucket's stream
+ * elects a leader, a view a diverged replica gave): at most one warn line per 5 s, with how
+ * many were absorbed since the last. A candidate that keeps failing is visible at info level.
+ */
+function electionErrorLog(log: Logger): (err: unknown) => void {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let absorbed = 0;
+  return (err) => {
+    absorbed += 1;
+    const now = performance.now();
+    if (now - lastAt < 5_000) return;
+    const e = err as { message?: unknown; code?: unknown };
+    log.warn(
+      { err: String(e?.message ?? err), code: e?.code, absorbed },
+      'election i/o error; the campaign goes on',
+    );
+    lastAt = now;
+    absorbed = 0;
+  };
 }

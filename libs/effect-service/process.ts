@@ -9,6 +9,14 @@ export type { PostgresReplicaUrl } from './postgres-urls.ts';
 export { loadEffectServiceConfig, parseEnvironment } from './service-config.ts';
 export type { EffectServiceConfig, EffectServiceDefaults } from './service-config.ts';
 export { runServiceProcess } from './service-process.ts';
+export {
+  BoundExceededError,
+  StartUpStepError,
+  StartUpSteps,
+  StartUpStepTimeoutError,
+  withinBound,
+} from './start-up-steps.ts';
+export type { StartUpLog, StartUpStepsOptions } from './start-up-steps.ts';
 export type {
   ProcessConfig,
   ProcessHost,

@@ -41,6 +41,7 @@ describe('loadEffectServiceConfig', () => {
       otlpUrl: undefined,
       chaos: false,
       chaosSeed: undefined,
+      startStepMs: 30_000,
     });
   });
 
@@ -59,6 +60,7 @@ describe('loadEffectServiceConfig', () => {
         SEAMLINE_ANTI_ENTROPY_MS: '0',
         SEAMLINE_CHAOS: 'on',
         SEAMLINE_CHAOS_SEED: '17',
+        SEAMLINE_START_STEP_MS: '5000',
       },
       ledger,
     );
@@ -74,6 +76,7 @@ describe('loadEffectServiceConfig', () => {
       antiEntropyMs: 0,
       chaos: true,
       chaosSeed: 17,
+      startStepMs: 5000,
     });
   });
 
@@ -93,6 +96,7 @@ describe('loadEffectServiceConfig', () => {
     [{ SEAMLINE_ATTEMPT_TTL_MS: '0' }, 'SEAMLINE_ATTEMPT_TTL_MS'],
     [{ SEAMLINE_CHAOS: 'yes' }, 'SEAMLINE_CHAOS'],
     [{ SEAMLINE_OTLP_URL: 'not a url' }, 'SEAMLINE_OTLP_URL'],
+    [{ SEAMLINE_START_STEP_MS: '0' }, 'SEAMLINE_START_STEP_MS'],
   ])('names the bad variable (%o)', (override, name) => {
     expect(() => loadEffectServiceConfig({ ...base, ...override }, ledger)).toThrow(
       new RegExp(`^invalid configuration: ${name}: `),

@@ -57,6 +57,13 @@ export interface EffectServiceConfig {
   readonly chaos: boolean;
   /** SEAMLINE_CHAOS_SEED: seed of the fault rules' rate draws. @default random, logged */
   readonly chaosSeed: number | undefined;
+  /**
+   * SEAMLINE_START_STEP_MS: bound of each start-up step (store, http, nats, chaos rules,
+   * election, bus consumer; twice this for `writer`: the lease, the term and the consumer). A
+   * step that overruns fails the start naming the step, and the process exits for the
+   * supervisor to start a fresh one. @default 30000
+   */
+  readonly startStepMs: number;
 }
 
 /** What differs between effect services' configurations. */
@@ -126,6 +133,7 @@ function environmentSchema(d: EffectServiceDefaults) {
     SEAMLINE_OTLP_URL: z.url().optional(),
     SEAMLINE_CHAOS: z.enum(['on', 'off']).default('off'),
     SEAMLINE_CHAOS_SEED: int(0, 2 ** 32 - 1).optional(),
+    SEAMLINE_START_STEP_MS: int(100, 600_000).default(30_000),
   });
 }
 
@@ -173,5 +181,6 @@ export function loadEffectServiceConfig(
     otlpUrl: e.SEAMLINE_OTLP_URL,
     chaos: e.SEAMLINE_CHAOS === 'on',
     chaosSeed: e.SEAMLINE_CHAOS_SEED,
+    startStepMs: e.SEAMLINE_START_STEP_MS,
   };
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from './config-error.ts';
 import type { ProcessHost, RunningService, ServiceProcessSpec } from './service-process.ts';
 import { runServiceProcess } from './service-process.ts';
+import { StartUpStepError, StartUpStepTimeoutError } from './start-up-steps.ts';
 
 type Signal = 'SIGTERM' | 'SIGINT';
 
@@ -107,6 +108,50 @@ describe('runServiceProcess', () => {
       ['warn', 'start-up failed; retrying', 'no responders: $JS.API.INFO'],
     ]);
     expect(h.handlers.size).toBe(2);
+  });
+
+  it('hole 9: exits 1 at once, naming the step, when a start-up step overran its bound', async () => {
+    const h = fakeHost();
+    let calls = 0;
+    await runServiceProcess(
+      {
+        ...spec(async () => {
+          calls += 1;
+          throw new StartUpStepTimeoutError('election', 30_000);
+        }),
+        startRetry: { windowMs: 60_000, sleep: async () => undefined },
+      },
+      h.host,
+    );
+    expect(await h.exit).toBe(1);
+    // Not tried again in-process: the overrun work may still hold what it opened.
+    expect(calls).toBe(1);
+    expect(h.lines).toEqual([
+      {
+        level: 'fatal',
+        service: 'ledger',
+        msg: 'start-up failed',
+        err: 'start-up step "election" did not finish within 30000 ms',
+      },
+    ]);
+  });
+
+  it('still retries a step that failed on a passing condition', async () => {
+    const h = fakeHost();
+    let calls = 0;
+    await runServiceProcess(
+      {
+        ...spec(async () => {
+          calls += 1;
+          if (calls === 1) throw new StartUpStepError('election', new Error('timeout'));
+          return { close: async () => undefined };
+        }),
+        startRetry: { windowMs: 60_000, sleep: async () => undefined },
+      },
+      h.host,
+    );
+    expect(calls).toBe(2);
+    expect(h.events).toEqual([]);
   });
 
   it('gives up with status 1 once the retry window is spent', async () => {

@@ -4,7 +4,8 @@
  * (pg and fastify are patched when loaded, so `start` must import them itself), start the app
  * (status 1 when that fails, or later when the writer is fenced or loses its lease, so the
  * supervisor starts a fresh process that campaigns for a new token), and close it in order on
- * SIGTERM/SIGINT.
+ * SIGTERM/SIGINT. The app's start-up steps are bounded (`StartUpSteps`): a step that overruns
+ * ends the start with status 1 at once, naming the step.
  */
 import { startTracing } from '@seamline/observability';
 
@@ -49,9 +50,14 @@ export interface StartRetry {
 const PASSING =
   /timeout|timed out|no responders|jetstream is not enabled|ECONNREFUSED|CONNECTION_REFUSED|closed connection|disconnect/i;
 
-/** Whether a start-up error is one that goes away by itself (see `startRetry`). */
+/**
+ * Whether a start-up error is one that goes away by itself (see `startRetry`). A start-up step
+ * that overran its bound is not: its work may still hang on what it opened, so the process
+ * exits and the supervisor starts a fresh one.
+ */
 export function isPassingStartError(err: unknown): boolean {
   const e = err as { name?: unknown; message?: unknown; code?: unknown } | undefined;
+  if (e?.code === 'START_UP_STEP_TIMEOUT') return false;
   return PASSING.test(`${String(e?.name)} ${String(e?.message)} ${String(e?.code)}`);
 }
 

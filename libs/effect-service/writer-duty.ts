@@ -31,6 +31,7 @@ export class WriterDuty {
   #consumeStarted = false;
   #consuming = false;
   #fatal = false;
+  #electedAt = 0;
 
   constructor(options: WriterDutyOptions) {
     this.#o = options;
@@ -46,7 +47,9 @@ export class WriterDuty {
         this.onWriteError(err);
       },
       onActive: (token, repairs) => {
-        log.info({ token, repairs }, `${service} writer active`);
+        // How long the term took to start (fence, repair): a start-up milestone of the writer.
+        const durationMs = Math.round(performance.now() - this.#electedAt);
+        log.info({ token, repairs, durationMs }, `${service} writer active`);
         this.#startConsuming(token);
       },
     });
@@ -64,6 +67,7 @@ export class WriterDuty {
 
   /** The election handed this process `token`. */
   elected(token: number): void {
+    this.#electedAt = performance.now();
     this.#o.log.info({ token }, `elected ${this.#o.service} writer`);
     void this.#terms.begin(token);
   }

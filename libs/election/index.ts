@@ -2,10 +2,16 @@
 // (the KV revision at acquisition), plus the pure lease core it is built on. The KV can hand a
 // revision out again after losing writes, so a token is only proposed: the quorum store's
 // claimFence makes the fencing token (docs/adr/0010-fenced-takeover.md).
-export { LeaderElection } from './leader-election.ts';
-export type { ElectionObserver, ElectionTimers, LeaderElectionOptions } from './leader-election.ts';
+export { DivergedViewError, LeaderElection } from './leader-election.ts';
+export type {
+  ElectionObserver,
+  ElectionTimers,
+  LeaderElectionOptions,
+  Standing,
+} from './leader-election.ts';
 export { expiresAt, leaderUntil, LeaseCandidate } from './lease-candidate.ts';
 export type {
+  Correction,
   HeldLease,
   LeaseAction,
   LossReason,

@@ -1,5 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { LeaseCandidate, type LeaseAction, type LossReason } from './lease-candidate.ts';
+import {
+  LeaseCandidate,
+  type Correction,
+  type LeaseAction,
+  type LossReason,
+} from './lease-candidate.ts';
 import {
   isCasConflict,
   openElectionBucket,
@@ -50,11 +55,7 @@ export interface LeaderElectionOptions {
   clock?: () => number;
   /** @default the global setTimeout/clearTimeout */
   timers?: ElectionTimers;
-  /**
-   * Called when this process becomes leader. `token` is the KV revision of the acquisition: it
-   * only proposes a fencing token, since the KV may hand it out again after losing writes; claim
-   * the fence with it (QuorumStore.claimFence) and write with the token that returns.
-   */
+  /** Called when this process becomes leader; fence every write with `token`. */
   onElected?(token: number, term: number): void;
   /** Called as soon as this process stops being leader; stop writing at once. */
   onLost?(reason: LossReason | 'stopped'): void;
@@ -62,6 +63,33 @@ export interface LeaderElectionOptions {
   onError?(err: unknown): void;
   observer?: ElectionObserver;
 }
+
+/**
+ * Reported (onError) when a refused campaign shows that the candidate's watch had reported a
+ * revision the stream leader does not hold: a replica of the bucket's stream diverged. The
+ * election recovers by itself (it waits the leader's entry out); the report makes it visible.
+ */
+export class DivergedViewError extends Error {
+  readonly code = 'ELECTION_VIEW_DIVERGED' as const;
+  readonly retryable = true as const;
+  readonly key: string;
+  readonly believedRevision: number;
+  readonly leaderRevision: number | null;
+
+  constructor(key: string, correction: Correction) {
+    super(
+      `the watch of ${key} reported revision ${correction.believed}, the stream leader holds ` +
+        `${correction.leader ?? 'no entry'}: a replica diverged; waiting the leader's entry out`,
+    );
+    this.name = 'DivergedViewError';
+    this.key = key;
+    this.believedRevision = correction.believed;
+    this.leaderRevision = correction.leader;
+  }
+}
+
+/** Where a candidate stands once it knows: see {@link LeaderElection.settled}. */
+export type Standing = 'leader' | 'standby';
 
 const globalTimers: ElectionTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -87,6 +115,13 @@ export class LeaderElection {
   private writing: Promise<void> | null = null;
   /** The term last reported to the observer. */
   private lastTerm: { holder: string; token: number } | null = null;
+  /** Revision of the first entry this candidate saw (0: the key was vacant). */
+  private baseline: number | null = null;
+  private confirming = false;
+  private lastWriteError: string | null = null;
+  private standingKnown = false;
+  private settle!: (standing: Standing) => void;
+  private readonly standing: Promise<Standing>;
 
   constructor(options: LeaderElectionOptions) {
     if (options.kv === undefined && options.nats === undefined) {
@@ -110,6 +145,38 @@ export class LeaderElection {
     this.clock = options.clock ?? (() => performance.now());
     this.timers = options.timers ?? globalTimers;
     this.kv = options.kv ?? null;
+    this.standing = new Promise<Standing>((resolve) => {
+      this.settle = (standing) => {
+        this.standingKnown = true;
+        resolve(standing);
+      };
+    });
+  }
+
+  /**
+   * Resolves once this candidate knows where it stands: it was elected (`leader`), or the
+   * stream leader confirmed that another holder wrote the lease after this candidate joined
+   * (`standby`: the holder is alive, waiting is right). A candidate in neither state (an entry it cannot take over, a bucket that does not
+   * answer) stays pending: the caller bounds the wait and says where it stands instead.
+   */
+  settled(): Promise<Standing> {
+    return this.standing;
+  }
+
+  /** Where the campaign is, for a start-up that gives up waiting on {@link settled}. */
+  describe(): string {
+    const { observed, held, writing } = this.core.view();
+    if (held !== null) return `leading with token ${held.token}`;
+    const where =
+      observed === null
+        ? `no entry of ${this.name} read yet`
+        : `${this.name} held by ${observed.record?.holder ?? 'nobody (deleted)'} at revision ` +
+          `${observed.revision}, unchanged for ${Math.round(this.clock() - observed.seenAt)} ms`;
+    return (
+      where +
+      (writing ? '; a campaign write in flight' : '') +
+      (this.lastWriteError === null ? '' : `; last campaign write failed: ${this.lastWriteError}`)
+    );
   }
 
   /** Joins the election: reads the key, watches it, and campaigns. */
@@ -202,27 +269,73 @@ export class LeaderElection {
         return;
       }
       this.noteTerm(action.record.holder, outcome.term, outcome.token);
+      this.settle('leader');
       this.call(() => this.options.onElected?.(outcome.token, outcome.term));
       this.call(() => this.options.observer?.onElected?.(this.name, outcome.token, outcome.term));
     } catch (err) {
       const conflict = isCasConflict(err);
+      this.lastWriteError = String((err as Error | null)?.message ?? err);
       if (!conflict) this.report(err);
       const lost = this.core.writeFailed(this.clock(), conflict);
       if (lost !== null) this.emitLost(lost);
-      // A refused campaign means our view is stale; don't rely on the watch alone to fix it.
-      else if (conflict) await this.refresh(true);
+      // A refused campaign means our view is wrong (stale, or from a replica that diverged):
+      // the stream leader's answer replaces it, and the watch alone would not fix it.
+      else if (conflict) await this.reread();
     }
   }
 
-  /** `resync`: after a refused compare-and-set, what the read finds replaces the view (see LeaseCandidate.resync). */
-  private async refresh(resync = false): Promise<void> {
+  private async refresh(): Promise<void> {
     try {
       const entry = await (this.kv as LeaseKv).get(this.name);
-      if (entry !== null) this.handleEntry(entry, resync);
-      else if (resync) this.handleLoss(this.core.resync(0, null, this.clock()));
+      if (entry !== null) this.handleEntry(entry);
+      else this.baseline ??= 0;
     } catch (err) {
       this.report(err);
     }
+  }
+
+  private renewedByOther(entry: LeaseKvEntry, record: LeaseRecord | null): boolean {
+    return (
+      this.baseline !== null &&
+      entry.revision > this.baseline &&
+      record !== null &&
+      record.holder !== this.candidateId
+    );
+  }
+
+  /**
+   * A watch saw another holder write after this candidate joined. Only the stream leader's
+   * answer makes that a live holder: a diverged or catching-up replica can report such an
+   * entry for a holder that is dead.
+   */
+  private async confirmStandby(): Promise<void> {
+    if (this.confirming || this.standingKnown) return;
+    this.confirming = true;
+    try {
+      const entry = await (this.kv as LeaseKv).get(this.name);
+      if (entry !== null && this.renewedByOther(entry, this.recordOf(entry))) {
+        this.settle('standby');
+      }
+    } catch (err) {
+      this.report(err);
+    } finally {
+      this.confirming = false;
+    }
+  }
+
+  /** Re-reads the key through the stream leader and takes its answer as the view. */
+  private async reread(): Promise<void> {
+    let entry: LeaseKvEntry | null;
+    try {
+      entry = await (this.kv as LeaseKv).get(this.name);
+    } catch (err) {
+      this.report(err);
+      return;
+    }
+    const record = entry === null ? null : this.recordOf(entry);
+    const corrected = this.core.correct(entry?.revision ?? null, record, this.clock());
+    if (corrected !== null) this.report(new DivergedViewError(this.name, corrected));
+    if (entry !== null) this.noteEntryTerm(entry, record);
   }
 
   private async startWatch(): Promise<void> {
@@ -250,41 +363,42 @@ export class LeaderElection {
     }
   }
 
-  private handleEntry(entry: LeaseKvEntry, resync = false): void {
-    let record: LeaseRecord | null = null;
-    if (entry.operation === 'PUT') {
-      try {
-        record = decodeLeaseRecord(entry.value);
-      } catch (err) {
-        // Unreadable value: still an occupied key whose revision we can wait out.
-        this.report(err);
-        record = { holder: '?', term: 0, leaseMs: this.core.timing.leaseMs };
-      }
-    }
-    const now = this.clock();
-    this.handleLoss(
-      resync
-        ? this.core.resync(entry.revision, record, now)
-        : this.core.observe(entry.revision, record, now),
-    );
+  private handleEntry(entry: LeaseKvEntry): void {
+    const record = this.recordOf(entry);
+    if (this.baseline === null) this.baseline = entry.revision;
+    else if (this.renewedByOther(entry, record)) void this.confirmStandby();
+    const lost = this.core.observe(entry.revision, record, this.clock());
+    if (lost !== null) this.emitLost(lost);
     // Only an entry the view moved to is news: a lagging watch may still deliver older terms.
-    if (
-      record !== null &&
-      record.term > 0 &&
-      this.core.view().observed?.revision === entry.revision
-    ) {
+    if (this.core.view().observed?.revision === entry.revision) this.noteEntryTerm(entry, record);
+  }
+
+  /** The entry's lease record; null for a delete marker. */
+  private recordOf(entry: LeaseKvEntry): LeaseRecord | null {
+    if (entry.operation !== 'PUT') return null;
+    try {
+      return decodeLeaseRecord(entry.value);
+    } catch (err) {
+      // Unreadable value: still an occupied key whose revision we can wait out.
+      this.report(err);
+      return { holder: '?', term: 0, leaseMs: this.core.timing.leaseMs };
+    }
+  }
+
+  private noteEntryTerm(entry: LeaseKvEntry, record: LeaseRecord | null): void {
+    if (record !== null && record.term > 0) {
       this.noteTerm(record.holder, record.term, tokenOf(entry.revision, record));
     }
   }
 
-  private handleLoss(lost: LossReason | null): void {
-    if (lost !== null) this.emitLost(lost);
-  }
-
+  /**
+   * Reports a term once per change of holder or token. Not only a higher token: after the KV
+   * lost writes a new term can carry a lower revision, and followers must still learn where the
+   * leader is (ADR 0010); the fencing token itself is claimed above every installed fence.
+   */
   private noteTerm(holder: string, term: number, token: number): void {
-    // Compared by identity, not by order: after the KV lost writes a new term may carry a token
-    // no higher than the last one reported, and followers must still learn who leads now.
-    if (this.lastTerm?.holder === holder && this.lastTerm.token === token) return;
+    const last = this.lastTerm;
+    if (last !== null && last.holder === holder && last.token === token) return;
     this.lastTerm = { holder, token };
     this.call(() => this.options.observer?.onLeaderChange?.(this.name, { holder, term, token }));
   }

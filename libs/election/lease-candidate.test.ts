@@ -80,6 +80,24 @@ describe('LeaseCandidate under simulation', () => {
     );
   });
 
+  it('hole 9: stays safe and converges when watches report revisions the leader never held', () => {
+    const diverged = scenarioArb(timing, toleratedDrift(timing) * 0.95).map((sc) => ({
+      ...sc,
+      divergedWatchRate: 0.3,
+      divergedWatchUntilMs: 3_000,
+    }));
+    fc.assert(
+      fc.property(diverged, (sc) => {
+        const r = simulate(sc);
+        expect(r.overlaps).toEqual([]);
+        const alive = sc.nodes.some((n) => (n.crashAt ?? Infinity) > sc.durationMs);
+        if (!alive || r.lastFaultAt > sc.durationMs - 4 * timing.leaseMs) return;
+        expect(r.leadersAtEnd).toHaveLength(1);
+      }),
+      { seed, numRuns: 200 },
+    );
+  });
+
   it('generates scenarios that really fail over (the properties are not vacuous)', () => {
     const runs = fc
       .sample(scenarioArb(timing, toleratedDrift(timing) * 0.95), { seed, numRuns: 200 })

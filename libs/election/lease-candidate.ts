@@ -41,6 +41,14 @@ export type LeaseAction =
   /** A write is in flight; `until`: when a held lease's belief ends regardless. */
   | { kind: 'busy'; until: number | null };
 
+/** A view replaced by the stream leader's older answer (see `LeaseCandidate.correct`). */
+export interface Correction {
+  /** The revision the candidate believed newest (from its watch). */
+  readonly believed: number;
+  /** What the stream leader holds; null: no entry. */
+  readonly leader: number | null;
+}
+
 export type LossReason = 'superseded' | 'expired' | 'stepped-down';
 
 export type WriteOutcome =
@@ -100,23 +108,25 @@ export class LeaseCandidate {
   }
 
   /**
-   * Feeds the key as a read made after a refused compare-and-set found it: authoritative, so it
-   * replaces the view even when its revision is LOWER than one already seen. That happens when
-   * the KV lost its last writes (a majority of NATS nodes crashed before syncing); filtering it
-   * out as a lagging echo would leave every candidate waiting for a revision that no longer
-   * exists, and the key would never change hands again. Safety does not rest on the view: any
-   * takeover is still a compare-and-set on the revision read.
+   * Feeds the stream leader's answer after a refused campaign. A watch may be served by any
+   * replica of the bucket's stream, and one that diverged reports a revision the leader does
+   * not hold (nats-server 2.9.10 did after a node was killed: ADR 0005); `observe` would keep
+   * that revision as the newest and the candidate would campaign on it, refused, for ever. The
+   * refusal proves the view wrong, so the leader's answer replaces it even when it is older,
+   * and the entry is waited out again from `now`: a holder still renewing changes the revision
+   * meanwhile and the next compare-and-set fails, so this never shortens a live lease.
+   * `revision` null: the leader holds no entry (the key is vacant). A holder's view is left to
+   * `observe`: a refused renewal has already ended its lease.
    */
-  resync(revision: number, record: LeaseRecord | null, now: number): LossReason | null {
-    if (this.observed === null || revision >= this.observed.revision) {
-      return this.observe(revision, record, now);
+  correct(revision: number | null, record: LeaseRecord | null, now: number): Correction | null {
+    const seen = this.observed;
+    if (this.held !== null || seen === null || (revision ?? 0) >= seen.revision) {
+      if (revision !== null) this.observe(revision, record, now);
+      return null;
     }
-    this.observed = null;
-    // Our own writes after `revision` were lost too: the lease they renewed is gone.
-    const lost = this.held !== null && revision < this.held.revision;
-    if (lost) this.held = null;
-    this.observe(revision, record, now);
-    return lost ? 'superseded' : null;
+    this.observed = revision === null ? null : { revision, record, seenAt: now };
+    this.retryCampaignAt = Number.NEGATIVE_INFINITY;
+    return { believed: seen.revision, leader: revision };
   }
 
   /** Ends a belief that outlived its lease (no renewal landed in time). */

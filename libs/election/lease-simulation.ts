@@ -33,6 +33,14 @@ export interface SimScenario {
   unknownOutcomeRate?: number;
   /** Real time after which no write has an unknown outcome any more. @default Infinity */
   unknownOutcomeUntilMs?: number;
+  /**
+   * Share of watch deliveries served by a replica that diverged from the stream leader: the
+   * node is told of a revision the register never holds (nats-server 2.9.10 after a node was
+   * killed, ADR 0005) instead of the real one. @default 0
+   */
+  divergedWatchRate?: number;
+  /** Real time after which every watch delivery is true again. @default Infinity */
+  divergedWatchUntilMs?: number;
 }
 
 export interface SimReport {
@@ -50,6 +58,8 @@ export interface SimReport {
 
 type Msg =
   | { kind: 'entry'; revision: number; record: LeaseRecord | null }
+  /** The register read through the stream leader, after a refused campaign. */
+  | { kind: 'read'; revision: number | null; record: LeaseRecord | null }
   | { kind: 'reply'; ok: true; revision: number }
   | { kind: 'reply'; ok: false; conflict: boolean };
 
@@ -118,11 +128,17 @@ export function simulate(s: SimScenario): SimReport {
       kv.revision += 1;
       kv.current = { revision: kv.revision, record };
       if (record.token === undefined) report.acquisitionRevisions.push(kv.revision);
+      const divergedRate =
+        now < (s.divergedWatchUntilMs ?? Infinity) ? (s.divergedWatchRate ?? 0) : 0;
       for (let j = 0; j < s.nodes.length; j++) {
         // A watch delivers in order: never before the previous delivery to the same node.
         const when = Math.max(lastWatchAt[j] ?? 0, now + s.random() * s.watchDelayMs);
         lastWatchAt[j] = when;
-        deliver(j, when, { kind: 'entry', revision: kv.revision, record });
+        // Far ahead of anything the register reaches in a run: never the revision of a real write.
+        const diverged = divergedRate > 0 && s.random() < divergedRate;
+        if (diverged) report.lastFaultAt = Math.max(report.lastFaultAt, now);
+        const revision = diverged ? kv.revision + 1_000_000 : kv.revision;
+        deliver(j, when, { kind: 'entry', revision, record });
       }
       reply(
         now,
@@ -144,10 +160,21 @@ export function simulate(s: SimScenario): SimReport {
     while (box.length > 0 && (box[0]?.at ?? Infinity) <= t) {
       const { msg } = box.shift() as { at: number; msg: Msg };
       if (msg.kind === 'entry') c.observe(msg.revision, msg.record, now);
+      else if (msg.kind === 'read') c.correct(msg.revision, msg.record, now);
       else if (msg.ok) {
         const outcome = c.writeSucceeded(msg.revision, now);
         if (outcome.kind === 'elected') report.electedTokens.push(outcome.token);
-      } else c.writeFailed(now, msg.conflict);
+      } else if (c.writeFailed(now, msg.conflict) === null && msg.conflict) {
+        // As LeaderElection does: a refused campaign re-reads the key through the leader.
+        at(t + s.random() * s.writeDelayMs, () => {
+          const cur = kv.current;
+          deliver(i, queueNow + s.random() * s.writeDelayMs, {
+            kind: 'read',
+            revision: cur?.revision ?? null,
+            record: cur?.record ?? null,
+          });
+        });
+      }
     }
     c.checkExpiry(now);
     const action = c.decide(now);

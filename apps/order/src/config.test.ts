@@ -71,3 +71,19 @@ describe('readOrderConfig: admission and anti-entropy', () => {
     expect(() => readOrderConfig({ ...base, [name]: value })).toThrow(new RegExp(`${name}: `));
   });
 });
+
+describe('readOrderConfig: SEAMLINE_START_STEP_MS', () => {
+  const base = { ...nats, SEAMLINE_PG_URLS: 'postgres://h:1/d' };
+
+  it('bounds each start-up step by 30 s unless told otherwise', () => {
+    expect(readOrderConfig(base).startStepMs).toBe(30_000);
+    expect(readOrderConfig({ ...base, SEAMLINE_START_STEP_MS: '5000' }).startStepMs).toBe(5_000);
+  });
+
+  it('refuses a bound that is not a positive integer of at least 100 ms, naming the variable', () => {
+    for (const bad of ['0', '50', 'soon'])
+      expect(() => readOrderConfig({ ...base, SEAMLINE_START_STEP_MS: bad })).toThrow(
+        /SEAMLINE_START_STEP_MS: /,
+      );
+  });
+});

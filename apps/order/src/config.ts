@@ -60,6 +60,7 @@ const schema = z.object({
   SEAMLINE_ANTI_ENTROPY_MS: z.coerce.number().int().min(0).default(60_000),
   SEAMLINE_UNSAFE_NO_FENCING: z.enum(['on', 'off']).default('off'),
   SEAMLINE_CHAOS_STALL: z.enum(['off', 'create', 'transition', 'any']).default('off'),
+  SEAMLINE_START_STEP_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 
 export interface OrderConfig {
@@ -132,6 +133,12 @@ export interface OrderConfig {
    * the next fenced write of that kind (orchestrator/write-stall.ts). @default 'off'
    */
   readonly chaosStall: 'off' | 'create' | 'transition' | 'any';
+  /**
+   * SEAMLINE_START_STEP_MS: bound of each start-up step (store, nats, bus, http, http listen,
+   * election). A step that overruns fails the start naming the step; the process exits (status
+   * 1) for the supervisor to start a fresh one. @default 30000
+   */
+  readonly startStepMs: number;
 }
 
 export function readOrderConfig(env: NodeJS.ProcessEnv): OrderConfig {
@@ -168,6 +175,7 @@ export function readOrderConfig(env: NodeJS.ProcessEnv): OrderConfig {
     antiEntropyMs: e.SEAMLINE_ANTI_ENTROPY_MS,
     unsafeNoFencing: e.SEAMLINE_UNSAFE_NO_FENCING === 'on',
     chaosStall: e.SEAMLINE_CHAOS_STALL,
+    startStepMs: e.SEAMLINE_START_STEP_MS,
     retryBudgetEnabled: e.SEAMLINE_RETRY_BUDGET === 'on',
     retryBudget: {
       percentCanRetry: e.SEAMLINE_RETRY_PERCENT,

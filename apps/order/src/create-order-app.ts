@@ -22,6 +22,7 @@ import {
   serviceTracer,
   tracedBusClient,
 } from '@seamline/observability';
+import { StartUpSteps, withinBound } from '@seamline/effect-service/process';
 import { QuorumStore, startAntiEntropyLoop } from '@seamline/quorum-store';
 import { Backoff, RetryBudgets } from '@seamline/retry-budget';
 import type { OrderConfig } from './config.ts';
@@ -100,7 +101,9 @@ export async function createOrderApp(
   try {
     return await buildOrderApp(config, overrides, opened);
   } catch (err) {
-    for (const close of opened.reverse()) await close().catch(() => undefined);
+    // Bounded: a close that hangs must not keep a failed start from ending.
+    for (const close of opened.reverse())
+      await withinBound(close, config.startStepMs).catch(() => undefined);
     throw err;
   }
 }
@@ -117,34 +120,44 @@ async function buildOrderApp(
     level: config.logLevel,
     base: { replica: config.replicaId },
   });
-  const store = await QuorumStore.open({
-    replicas: config.postgres,
-    database: config.database,
-    replicaTimeoutMs: config.replicaTimeoutMs,
-    observer: quorumMetricsObserver(metrics),
-    ...(config.unsafeNoFencing ? { unsafe: { fencing: false } } : {}),
-  });
+  // Every step of the start is bounded and logged (started, done in N ms, or the step that
+  // failed or overran): a start that hangs says where, and ends so the supervisor can retry.
+  const bound = config.startStepMs;
+  const steps = new StartUpSteps({ log });
+  const store = await steps.run('store', bound, () =>
+    QuorumStore.open({
+      replicas: config.postgres,
+      database: config.database,
+      replicaTimeoutMs: config.replicaTimeoutMs,
+      observer: quorumMetricsObserver(metrics),
+      ...(config.unsafeNoFencing ? { unsafe: { fencing: false } } : {}),
+    }),
+  );
   opened.push(() => store.close());
   if (config.unsafeNoFencing) {
     log.warn('UNSAFE: replicas do not check fencing tokens (SEAMLINE_UNSAFE_NO_FENCING=on)');
   }
   const writeStall =
     config.chaosStall === 'off' ? undefined : new WriteStall(config.chaosStall, log);
-  const nc = await connect({ servers: [...config.nats], name: `seamline-${config.replicaId}` });
+  const nc = await steps.run('nats', bound, () =>
+    connect({ servers: [...config.nats], name: `seamline-${config.replicaId}` }),
+  );
   opened.push(() => nc.close());
-  const bus = await BusClient.connect({
-    connection: nc,
-    requester: 'order',
-    naming: {
-      streamPrefix: config.busPrefix.toUpperCase().replace(/-/g, '_'),
-      subjectPrefix: config.busPrefix,
-    },
-    replicas: config.busReplicas,
-    observer: busMetricsObserver(metrics),
-    logger: log,
-    // Saga deadlines are instants of this clock; the bus turns them into budgets with the same one.
-    clock,
-  });
+  const bus = await steps.run('bus', bound, () =>
+    BusClient.connect({
+      connection: nc,
+      requester: 'order',
+      naming: {
+        streamPrefix: config.busPrefix.toUpperCase().replace(/-/g, '_'),
+        subjectPrefix: config.busPrefix,
+      },
+      replicas: config.busReplicas,
+      observer: busMetricsObserver(metrics),
+      logger: log,
+      // Saga deadlines are instants of this clock; the bus turns them into budgets with the same one.
+      clock,
+    }),
+  );
   const records = new OrderRecords(store);
   const orchestrator = new Orchestrator(
     {
@@ -263,6 +276,7 @@ async function buildOrderApp(
   });
 
   const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024 });
+  // Local work only (no I/O that can hang): not a bounded step; listening is.
   const app = await NestFactory.create<NestFastifyApplication>(
     {
       module: OrderHttpModule,
@@ -362,9 +376,10 @@ async function buildOrderApp(
   });
   SwaggerModule.setup('docs', app, openApiDocument() as never);
   opened.push(() => app.close());
-  await app.listen(config.http.port, config.http.host);
+  await steps.run('http listen', bound, () => app.listen(config.http.port, config.http.host));
   opened.push(() => election.stop());
-  await election.start();
+  await steps.run('election', bound, () => election.start());
+  steps.done('order replica started');
   log.info({ url: self }, 'order replica listening');
   // The leader compares its database across the replicas now and then: the divergence gauge
   // stays current and a replica that missed writes is repaired without waiting for a takeover.

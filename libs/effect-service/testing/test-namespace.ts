@@ -63,6 +63,7 @@ export function testConfig(
     otlpUrl: undefined,
     chaos: false,
     chaosSeed: undefined,
+    startStepMs: 30_000,
     ...overrides,
   };
 }
