@@ -46,6 +46,7 @@ const schema = z.object({
   SEAMLINE_LEASE_MARGIN_MS: z.coerce.number().int().min(0).default(150),
   SEAMLINE_SAGA_DEADLINE_MS: z.coerce.number().int().positive().default(30_000),
   SEAMLINE_REDRIVE_AFTER_MS: z.coerce.number().int().positive().default(2000),
+  SEAMLINE_REDRIVE_CEILING_MS: z.coerce.number().int().positive().default(10_000),
   SEAMLINE_REPLICA_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
   SEAMLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SEAMLINE_OTLP_URL: z.string().url().optional(),
@@ -92,6 +93,8 @@ export interface OrderConfig {
   readonly leaseMarginMs: number | undefined;
   readonly sagaDeadlineMs: number;
   readonly redriveAfterMs: number;
+  /** SEAMLINE_REDRIVE_CEILING_MS: the longest wait before a resend, however slow the replies. */
+  readonly redriveCeilingMs: number;
   readonly replicaTimeoutMs: number;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly otlpUrl: string | undefined;
@@ -165,6 +168,7 @@ export function readOrderConfig(env: NodeJS.ProcessEnv): OrderConfig {
     leaseMarginMs: e.SEAMLINE_LEASE_MARGIN_MS,
     sagaDeadlineMs: e.SEAMLINE_SAGA_DEADLINE_MS,
     redriveAfterMs: e.SEAMLINE_REDRIVE_AFTER_MS,
+    redriveCeilingMs: Math.max(e.SEAMLINE_REDRIVE_AFTER_MS, e.SEAMLINE_REDRIVE_CEILING_MS),
     replicaTimeoutMs: e.SEAMLINE_REPLICA_TIMEOUT_MS,
     logLevel: e.SEAMLINE_LOG_LEVEL,
     otlpUrl: e.SEAMLINE_OTLP_URL,

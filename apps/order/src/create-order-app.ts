@@ -176,6 +176,7 @@ async function buildOrderApp(
     },
     {
       redriveAfterMs: config.redriveAfterMs,
+      redriveCeilingMs: config.redriveCeilingMs,
       retryBudget: config.retryBudgetEnabled,
       ...overrides.orchestrator,
     },

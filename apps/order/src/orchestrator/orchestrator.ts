@@ -19,14 +19,20 @@ import { isTerminal, sendsPerAction } from '../saga/saga-state.ts';
 import type { SkippedCommand } from '../saga/saga-quarantine.ts';
 import { abandonRecord, skipCommands } from '../saga/saga-quarantine.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import { ResendTimer } from './resend-timer.ts';
 import type { OrderRecords, StoredResponse } from './order-records.ts';
 import { ORDER_DOMAIN } from './order-records.ts';
 import type { SagaCommand } from './saga-commands.ts';
 import { commandFor } from './saga-commands.ts';
 
 export interface OrchestratorOptions {
-  /** Resend an outstanding command after this long without a reply. @default 2000 */
+  /**
+   * Resend an outstanding command after at least this long without a reply; the wait grows with
+   * the observed reply time of its downstream (see ResendTimer). @default 2000
+   */
   readonly redriveAfterMs: number;
+  /** The longest wait before a resend, however slow the replies. @default 10000 */
+  readonly redriveCeilingMs: number;
   /** Re-drive and deadline check interval. @default 200 */
   readonly tickMs: number;
   /**
@@ -57,6 +63,7 @@ export interface OrchestratorOptions {
 
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   redriveAfterMs: 2000,
+  redriveCeilingMs: 10_000,
   tickMs: 200,
   compensationDeadlineMs: 600_000,
   stuckAfterSends: 10,
@@ -162,12 +169,17 @@ export class Orchestrator {
   private sweeper: NodeJS.Timeout | undefined;
   private ticking = false;
   private readonly o: OrchestratorOptions;
+  private readonly resends: ResendTimer;
 
   constructor(
     private readonly deps: OrchestratorDeps,
     options: Partial<OrchestratorOptions> = {},
   ) {
     this.o = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...options };
+    this.resends = new ResendTimer({
+      floorMs: this.o.redriveAfterMs,
+      ceilingMs: Math.max(this.o.redriveAfterMs, this.o.redriveCeilingMs),
+    });
     deps.metrics.effectAttempts.zero({ layer: 'orchestrator' });
   }
 
@@ -354,6 +366,10 @@ export class Orchestrator {
       this.deps.log.warn({ key: m.idempotencyKey }, 'reply with a foreign idempotency key ignored');
       return;
     }
+    const out = this.open.get(parsed.sagaId)?.outstanding;
+    // Karn's rule: only a reply to a command sent once times the downstream.
+    if (out?.action === parsed.action && out.sends === 1)
+      this.resends.observe(downstreamOf(out.action), this.deps.clock() - out.sentAt);
     const outcome = toOutcome(parsed.action, m);
     if (outcome === undefined) return; // retryable failure: the re-drive resends
     await this.drive(parsed.sagaId, (s) => onReply(s, parsed.action, outcome, this.deps.clock()));
@@ -369,7 +385,12 @@ export class Orchestrator {
         // A saga whose last retry was shed waits out its backoff before the next resend; its
         // deadline and queued compensations are still handled on time.
         const backingOff = (this.notBefore.get(id)?.at ?? 0) > now;
-        const after = backingOff ? Number.POSITIVE_INFINITY : this.o.redriveAfterMs;
+        const action = this.open.get(id)?.outstanding?.action;
+        const after = backingOff
+          ? Number.POSITIVE_INFINITY
+          : action === undefined
+            ? this.o.redriveAfterMs
+            : this.resends.waitMs(downstreamOf(action));
         await this.drive(id, (s) => onRedrive(s, now, after)).catch((err: unknown) =>
           this.deps.log.warn({ sagaId: id, err: String(err) }, 're-drive failed; will retry'),
         );

@@ -5,15 +5,12 @@
  * released. Also hunts the way out going wrong: a parked saga that is silently dropped, rewritten
  * every tick, or quarantined although it could still be driven.
  */
-import type { BusClient, BusReplyMessage, ReplyHandler } from '@seamline/bus';
-import { effectKey } from '@seamline/contracts';
-import type { EffectAction } from '@seamline/contracts';
-import { createLogger, createMetrics } from '@seamline/observability';
-import { Backoff, RetryBudgets } from '@seamline/retry-budget';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { createMetrics } from '@seamline/observability';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../../test/orchestrator-harness.ts';
+import { leadingOrchestrator } from '../../test/orchestrator-harness.ts';
 import type { Saga } from '../saga/saga-state.ts';
-import type { OrderRecords } from './order-records.ts';
-import { Orchestrator, QuarantineRefusedError } from './orchestrator.ts';
+import { QuarantineRefusedError } from './orchestrator.ts';
 
 /** 100 lines of 950,000 units at 1e8 cents: 9.5e15 cents, beyond 2^53 - 1. */
 const overflowItems = Array.from({ length: 100 }, (_, i) => ({
@@ -22,92 +19,11 @@ const overflowItems = Array.from({ length: 100 }, (_, i) => ({
   unitPriceCents: 100_000_000,
 }));
 
-interface Harness {
-  orch: Orchestrator;
-  sent: { action: string; key: string }[];
-  saves: Saga[];
-  stored: Map<string, Saga>;
-  now: { ms: number };
-  metrics: ReturnType<typeof createMetrics>;
-  reply(action: EffectAction, orderId: string, result: unknown): Promise<void>;
-  tick(): Promise<void>;
-}
-
-const running: Orchestrator[] = [];
-afterEach(async () => {
-  for (const o of running.splice(0)) await o.abdicate('test over');
-});
-
-async function leading(open: Saga[] = []): Promise<Harness> {
-  const sent: { action: string; key: string }[] = [];
-  const saves: Saga[] = [];
-  const stored = new Map(open.map((s) => [s.orderId, s]));
-  const now = { ms: 1_000_000 };
-  let handler: ReplyHandler | undefined;
-  const bus = {
-    consumeReplies: async (_: string, h: ReplyHandler) => {
-      handler = h;
-      return { stop: async () => {} };
-    },
-    send: async (_service: string, action: string, _payload: unknown, h: { sagaId: string }) => {
-      sent.push({ action, key: effectKey(h.sagaId, action as EffectAction) });
-      return { subject: '', seq: sent.length, duplicate: false, msgId: '' };
-    },
-  } as unknown as BusClient;
-  const records = {
-    loadOpen: async () =>
-      [...stored.values()].filter((s) => !['COMPLETED', 'CANCELLED'].includes(s.status)),
-    loadSaga: async (id: string) => stored.get(id),
-    create: async (saga: Saga) => void stored.set(saga.orderId, saga),
-    save: async (saga: Saga) => {
-      saves.push(saga);
-      stored.set(saga.orderId, saga);
-    },
-    forget: () => {},
-  } as unknown as OrderRecords;
-  const metrics = createMetrics(undefined, { collectDefaults: false });
-  const orch = new Orchestrator(
-    {
-      records,
-      bus,
-      metrics,
-      log: createLogger({ service: 'order', level: 'silent' }),
-      clock: () => now.ms,
-      onFenced: () => {},
-      budgets: new RetryBudgets({}),
-      backoff: new Backoff({ baseMs: 100, maxMs: 1_000 }),
-    },
-    // The tests tick by hand: no timer may drive a saga behind their back.
-    { tickMs: 3_600_000, orphanSweepMs: 3_600_000, redriveAfterMs: 2_000 },
-  );
-  running.push(orch);
-  await orch.lead(7, {
-    claimFence: async (_domain: string, proposed: number) => ({ token: proposed }),
+/** Leads with `open`; every record these tests reload is one the orchestrator must park. */
+const leading = (open: Saga[] = []): Promise<Harness> =>
+  leadingOrchestrator(open, {
+    reloaded: (orch) => open.every((s) => orch.parkedReason(s.orderId) !== undefined),
   });
-  // The takeover re-drives what it reloaded in the background: wait until each was handled.
-  // Every record these tests reload is one the orchestrator must end up parking.
-  await waitUntil(() => open.every((s) => orch.parkedReason(s.orderId) !== undefined));
-  return {
-    orch,
-    sent,
-    saves,
-    stored,
-    now,
-    metrics,
-    reply: (action, orderId, result) =>
-      handler!({
-        idempotencyKey: effectKey(orderId, action),
-        reply: { ok: true, result },
-        deliveryCount: 1,
-      } as unknown as BusReplyMessage),
-    tick: () => (orch as unknown as { tick(): Promise<void> }).tick(),
-  };
-}
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 1_000 && !condition(); i++) await new Promise((r) => setImmediate(r));
-  expect(condition()).toBe(true);
-}
 
 async function gauge(metrics: ReturnType<typeof createMetrics>, name: string): Promise<number> {
   const line = (await metrics.render()).split('\n').find((l) => l.startsWith(`${name} `));
