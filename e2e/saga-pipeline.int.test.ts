@@ -53,6 +53,30 @@ describe('the saga pipeline', () => {
     expect((done.steps as { event: string }[]).map((s) => s.event)).not.toContain('charge:sent');
   });
 
+  it('answers a POST with Prefer: wait=N with the terminal order, on the leader and through a follower', async () => {
+    const follower = p.orders.find((o) => o !== p.leader)!;
+    for (const [i, base] of [p.leader.url, follower.url].entries()) {
+      const res = await fetch(`${base}/orders`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': `prefer-wait-${i}`,
+          prefer: 'respond-async, wait=20',
+        },
+        body: JSON.stringify(body('cust-4', [item('sku-4')])),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('preference-applied')).toBe('wait=20');
+      expect(res.headers.get('location')).toMatch(/^\/orders\/ord-/);
+      const done = (await res.json()) as { status: string; steps: { event: string }[] };
+      expect(done.status).toBe('COMPLETED');
+      expect(done.steps.map((s) => s.event)).toContain('completed');
+      // The same key without the preference replays the first answer, 202.
+      const again = await p.place(`prefer-wait-${i}`, body('cust-4', [item('sku-4')]), base);
+      expect(again.status).toBe(202);
+    }
+  });
+
   it('drives orders placed through either replica to completion', async () => {
     const placed = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>

@@ -8,7 +8,7 @@ import { fingerprint } from '@seamline/contracts';
 import { injectTraceparent } from '@seamline/observability';
 import type { Orchestrator } from './orchestrator/orchestrator.ts';
 import type { OrderRecords, StoredResponse } from './orchestrator/order-records.ts';
-import type { Saga } from './saga/saga-state.ts';
+import type { OrderStatus, Saga } from './saga/saga-state.ts';
 import { isTerminal } from './saga/saga-state.ts';
 import type { PlaceOrderBody } from './http/order-request.ts';
 import { ProblemError } from './http/problem.ts';
@@ -46,15 +46,35 @@ export class OrderService {
 
   /**
    * POST /orders per the IETF Idempotency-Key draft: replay the stored response for the same key
-   * and body, 422 for the same key with another body, 409 while the first is in flight.
+   * and body, 422 for the same key with another body, 409 while the first is in flight. With
+   * `waitMs` (the client sent `Prefer: wait=N`, RFC 7240) the answer waits up to that long for the
+   * order to finish: 200 with the terminal order, else 202 with where it stands.
    */
   async place(
     key: string,
     body: PlaceOrderBody,
     deadlineMs: number | undefined,
     rawBody: unknown,
+    waitMs = 0,
   ): Promise<HttpAnswer> {
-    if (!this.orchestrator.leading) return this.forward(key, rawBody, deadlineMs, this.clock());
+    if (!this.orchestrator.leading)
+      return this.forward(key, rawBody, deadlineMs, this.clock(), waitMs);
+    const accepted = await this.accept(key, body, deadlineMs);
+    if (waitMs <= 0 || accepted.status !== 202) return accepted;
+    const orderId = accepted.headers.Location!.slice('/orders/'.length);
+    const view = (await this.get(orderId, waitMs)) as { status: OrderStatus };
+    return {
+      status: isTerminal(view.status) ? 200 : 202,
+      bodyText: JSON.stringify(view),
+      headers: { ...accepted.headers, 'Preference-Applied': `wait=${Math.ceil(waitMs / 1000)}` },
+    };
+  }
+
+  private async accept(
+    key: string,
+    body: PlaceOrderBody,
+    deadlineMs: number | undefined,
+  ): Promise<HttpAnswer> {
     if (this.inFlight.has(key)) {
       throw new ProblemError(
         409,
@@ -154,6 +174,7 @@ export class OrderService {
     rawBody: unknown,
     deadlineMs: number | undefined,
     receivedAt: number,
+    waitMs: number,
   ): Promise<HttpAnswer> {
     const leader = this.leaders.leaderUrl();
     // The leader sees what is left, strictly less than the client gave (relative: no clock shared).
@@ -176,9 +197,11 @@ export class OrderService {
           'content-type': 'application/json',
           'idempotency-key': key,
           'seamline-deadline-ms': String(leftMs),
+          // The leader does the waiting: it is told first when the order finishes.
+          ...(waitMs > 0 ? { prefer: `wait=${Math.ceil(waitMs / 1000)}` } : {}),
         }),
         body: JSON.stringify(rawBody),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(10_000 + Math.max(0, waitMs)),
       });
     } catch (err) {
       throw new ProblemError(
@@ -190,7 +213,7 @@ export class OrderService {
       );
     }
     const headers: Record<string, string> = {};
-    for (const h of ['location', 'retry-after', 'content-type']) {
+    for (const h of ['location', 'retry-after', 'content-type', 'preference-applied']) {
       const v = res.headers.get(h);
       if (v !== null) headers[h] = v;
     }

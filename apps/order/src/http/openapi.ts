@@ -82,12 +82,27 @@ export function openApiDocument(): Record<string, unknown> {
               schema: { type: 'integer', minimum: 1 },
               description: 'a saga deadline shorter than the default',
             },
+            {
+              name: 'Prefer',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', example: 'wait=5' },
+              description:
+                'RFC 7240 `wait=N` (seconds, at most 30): answer when the order is terminal, ' +
+                'if it is within N seconds (200), else 202 as without it; the answer carries ' +
+                '`Preference-Applied`',
+            },
           ],
           requestBody: {
             required: true,
             content: { 'application/json': { schema: z.toJSONSchema(placeOrderBody) } },
           },
           responses: {
+            '200': {
+              description:
+                'With Prefer: wait=N, the order finished within N seconds: the terminal order',
+              content: { 'application/json': { schema: order } },
+            },
             '202': {
               description: 'Accepted; Location names the order',
               content: { 'application/json': { schema: order } },

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { ORDER_LIMITS, PATTERNS } from '@seamline/contracts';
 import { describe, expect, it } from 'vitest';
 import type { ProblemError } from './problem.ts';
-import { parsePlaceOrder } from './order-request.ts';
+import { parsePlaceOrder, preferredWaitMs } from './order-request.ts';
 import { commandFor } from '../orchestrator/saga-commands.ts';
 import { startSaga } from '../saga/saga-machine.ts';
 
@@ -113,5 +113,21 @@ describe('hole 4: order limits at the HTTP edge', () => {
       // A counterexample is a long order; shrinking it line by line takes minutes and adds nothing.
       { numRuns: 300, endOnFailure: true },
     );
+  });
+});
+
+describe('Prefer: wait=N (RFC 7240)', () => {
+  it('reads the wait in seconds among other preferences and headers', () => {
+    expect(preferredWaitMs('wait=5')).toBe(5_000);
+    expect(preferredWaitMs('respond-async, wait=10')).toBe(10_000);
+    expect(preferredWaitMs(['handling=lenient', 'WAIT = "3"'])).toBe(3_000);
+  });
+
+  it('caps the wait as a long-poll is capped, and ignores what it cannot read', () => {
+    expect(preferredWaitMs('wait=3600')).toBe(30_000);
+    expect(preferredWaitMs(undefined)).toBe(0);
+    expect(preferredWaitMs('wait=soon')).toBe(0);
+    expect(preferredWaitMs('wait=-1')).toBe(0);
+    expect(preferredWaitMs('respond-async')).toBe(0);
   });
 });

@@ -96,3 +96,19 @@ function formatPath(path: readonly PropertyKey[]): string {
     '',
   );
 }
+
+/** The longest `Prefer: wait=N` honoured, as for a long-poll's waitMs. */
+const MAX_PREFERRED_WAIT_MS = 30_000;
+
+/**
+ * `Prefer: wait=N` (RFC 7240 section 4.3: seconds), among other preferences in one or several
+ * headers. As the RFC asks, a preference that cannot be read is ignored rather than refused.
+ */
+export function preferredWaitMs(raw: string | string[] | undefined): number {
+  if (raw === undefined) return 0;
+  for (const pref of (Array.isArray(raw) ? raw.join(',') : raw).split(',')) {
+    const m = /^\s*wait\s*=\s*"?(\d{1,6})"?\s*(;.*)?$/i.exec(pref);
+    if (m !== null) return Math.min(Number(m[1]) * 1000, MAX_PREFERRED_WAIT_MS);
+  }
+  return 0;
+}

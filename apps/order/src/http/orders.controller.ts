@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { HttpAnswer, OrderService } from '../order-service.ts';
 import { CLIENT_ATTEMPTS, ORDER_SERVICE } from '../order.tokens.ts';
 import type { ClientAttempts } from './client-attempts.ts';
-import { parseIdempotencyKey, parsePlaceOrder } from './order-request.ts';
+import { parseIdempotencyKey, parsePlaceOrder, preferredWaitMs } from './order-request.ts';
 import { ProblemError, sendProblem, toProblem } from './problem.ts';
 
 const STATUSES = ['PENDING', 'COMPENSATING', 'COMPLETED', 'CANCELLED'] as const;
@@ -44,7 +44,13 @@ export class OrdersController {
       const result = await this.counted(key, () => {
         const body = parsePlaceOrder(req.body);
         const deadlineMs = parseDeadline(req.headers['seamline-deadline-ms']);
-        return this.orders.place(key, body, deadlineMs, req.body);
+        return this.orders.place(
+          key,
+          body,
+          deadlineMs,
+          req.body,
+          preferredWaitMs(req.headers.prefer),
+        );
       });
       for (const [k, v] of Object.entries(result.headers)) void reply.header(k, v);
       await reply
