@@ -36,7 +36,7 @@ import { AdminController } from './http/admin.controller.ts';
 import { ClientAttempts } from './http/client-attempts.ts';
 import { OpsController } from './http/ops.controller.ts';
 import { OrdersController } from './http/orders.controller.ts';
-import { ProblemError, sendProblem } from './http/problem.ts';
+import { ProblemError, retryAfterSeconds, sendProblem } from './http/problem.ts';
 import { ProblemFilter } from './http/problem.filter.ts';
 import { Orchestrator } from './orchestrator/orchestrator.ts';
 import type { OrchestratorOptions } from './orchestrator/orchestrator.ts';
@@ -83,6 +83,13 @@ class OrderHttpModule {}
 interface Admission {
   readonly start: number;
   done: boolean;
+  /** A GET that waits for its order to finish (`waitMs` > 0). */
+  longPoll: boolean;
+}
+
+/** GET /orders/:id?waitMs=N with N > 0. */
+function isLongPoll(req: { method: string; url: string }): boolean {
+  return req.method === 'GET' && /^\/orders\/[^/?]+\?(?:.*&)?waitMs=0*[1-9]/.test(req.url);
 }
 
 /** `status` of a request whose client went away before the answer (nginx's convention). */
@@ -321,6 +328,7 @@ async function buildOrderApp(
     if (admission.done) return;
     admission.done = true;
     inFlight -= 1;
+    if (admission.longPoll) polling -= 1;
     metrics.httpInFlight.set(inFlight);
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ route, status });
@@ -334,10 +342,14 @@ async function buildOrderApp(
     if (backlog >= config.maxStoreBacklog) return `${backlog} store operations are queued`;
     return undefined;
   };
+  // Long-polls are counted in flight but not against the bound: they hold only a timer and a
+  // waiter, and a crowd of clients waiting for their orders must not lock new orders out.
+  let polling = 0;
   fastify.addHook('onRequest', async (req, reply) => {
+    const working = inFlight - polling;
     const busy =
-      inFlight >= config.maxInFlight && req.url.startsWith('/orders')
-        ? `${inFlight} requests are being served`
+      working >= config.maxInFlight && req.url.startsWith('/orders')
+        ? `${working} requests are being served`
         : saturated(req);
     if (busy !== undefined) {
       metrics.httpShed.inc();
@@ -348,7 +360,7 @@ async function buildOrderApp(
           'Too many requests',
           `the order API is at capacity (${busy}); retry after the indicated time`,
           [],
-          { 'Retry-After': '1' },
+          { 'Retry-After': retryAfterSeconds() },
         ),
         req.url,
       );
@@ -356,7 +368,11 @@ async function buildOrderApp(
     }
     inFlight += 1;
     metrics.httpInFlight.set(inFlight);
-    const admission: Admission = { start: performance.now(), done: false };
+    const admission: Admission = { start: performance.now(), done: false, longPoll: false };
+    if (isLongPoll(req)) {
+      admission.longPoll = true;
+      polling += 1;
+    }
     (req as unknown as { seamlineAdmission: Admission }).seamlineAdmission = admission;
     // Fastify runs onResponse only once the response has been written ('finish'): a client that
     // goes away first (a storm client's timeout, a follower's forward, a long-poll given up)

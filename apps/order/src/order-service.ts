@@ -11,7 +11,7 @@ import type { OrderRecords, StoredResponse } from './orchestrator/order-records.
 import type { OrderStatus, Saga } from './saga/saga-state.ts';
 import { isTerminal } from './saga/saga-state.ts';
 import type { PlaceOrderBody } from './http/order-request.ts';
-import { ProblemError } from './http/problem.ts';
+import { ProblemError, retryAfterSeconds } from './http/problem.ts';
 
 export interface OrderServiceOptions {
   /** Saga deadline when the client asks for none. @default 30000 */
@@ -186,7 +186,7 @@ export class OrderService {
         'No leader',
         'no order replica is leading right now; retry shortly',
         [],
-        { 'Retry-After': '1' },
+        { 'Retry-After': retryAfterSeconds() },
       );
     }
     let res: Response;
@@ -209,7 +209,7 @@ export class OrderService {
         'Leader unreachable',
         `the leader did not answer (${String(err)}); retry with the same Idempotency-Key`,
         [],
-        { 'Retry-After': '1' },
+        { 'Retry-After': retryAfterSeconds() },
       );
     }
     const headers: Record<string, string> = {};

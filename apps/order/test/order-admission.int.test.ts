@@ -5,6 +5,7 @@
  * follower too, while reads keep answering.
  */
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../../infra/stack/index.ts';
 import { leaderOf, orderReplicasPerFile, postOrder } from './order-harness.ts';
 
 const order = (n: number) => ({
@@ -12,7 +13,11 @@ const order = (n: number) => ({
   items: [{ sku: 'sku-1', qty: 1, unitPriceCents: 100 }],
   currency: 'USD',
 });
-const replicas = orderReplicasPerFile(2, { SEAMLINE_MAX_OPEN_SAGAS: '3' }, 3950);
+const replicas = orderReplicasPerFile(
+  2,
+  { SEAMLINE_MAX_OPEN_SAGAS: '3', SEAMLINE_MAX_IN_FLIGHT: '8' },
+  3950,
+);
 
 describe('admission of new orders', () => {
   it('answers 429 with Retry-After once the leader drives SEAMLINE_MAX_OPEN_SAGAS open sagas', async () => {
@@ -31,7 +36,7 @@ describe('admission of new orders', () => {
       const refused = await postOrder(base, 'admit-4', order(4));
       expect(refused.status).toBe(429);
       expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
-      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.headers.get('retry-after')).toMatch(/^[1-3]$/);
       expect(String(refused.json?.detail)).toMatch(/3 sagas are still running/);
     }
     // Nothing was created for the refused key, and reads still answer.
@@ -42,5 +47,34 @@ describe('admission of new orders', () => {
     expect(listed.orders.map((o) => o.orderId).sort()).toEqual([...accepted].sort());
     const got = await fetch(`${follower.url}/orders/${accepted[0]}`);
     expect(got.status).toBe(200);
+  });
+
+  it('does not count long-polls against SEAMLINE_MAX_IN_FLIGHT: reads still answer while more clients wait than the bound', async () => {
+    const apps = replicas.apps();
+    const leader = leaderOf(apps);
+    const listed = (await (await fetch(`${leader.url}/orders?limit=1`)).json()) as {
+      orders: { orderId: string }[];
+    };
+    const id = listed.orders[0]!.orderId;
+    const waiting = new AbortController();
+    // 20 clients wait for the PENDING order (nothing drives it on: no payment or inventory).
+    const polls = Array.from({ length: 20 }, () =>
+      fetch(`${leader.url}/orders/${id}?waitMs=30000`, { signal: waiting.signal }).catch(
+        () => 'aborted',
+      ),
+    );
+    try {
+      await waitFor(
+        async () => ((await leader.metrics.httpInFlight.get()).values[0]?.value ?? 0) >= 20,
+        { what: '20 long-polls held', timeoutMs: 15_000, intervalMs: 20 },
+      );
+      const read = await fetch(`${leader.url}/orders/${id}`);
+      expect(read.status).toBe(200);
+      const page = await fetch(`${leader.url}/orders?limit=1`);
+      expect(page.status).toBe(200);
+    } finally {
+      waiting.abort();
+      await Promise.all(polls);
+    }
   });
 });

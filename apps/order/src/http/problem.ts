@@ -100,7 +100,7 @@ export function toProblem(err: unknown): ProblemError {
       'Temporarily unavailable',
       `storage or leadership is not available right now (${e.code}); retry with the same Idempotency-Key`,
       [],
-      { 'Retry-After': '1' },
+      { 'Retry-After': retryAfterSeconds() },
     );
   }
   if (status === 404) return new ProblemError(404, 'Not found', e.message ?? 'no such resource');
@@ -112,4 +112,13 @@ export function toProblem(err: unknown): ProblemError {
     'Internal error',
     'the request failed unexpectedly; it is safe to retry with the same Idempotency-Key',
   );
+}
+
+/**
+ * Retry-After for a refusal many clients meet at once (shed at capacity, no leader): 1 to 3
+ * seconds, spread so that the clients turned away together do not all come back in the same
+ * second and meet the same refusal.
+ */
+export function retryAfterSeconds(random: () => number = Math.random): string {
+  return String(1 + Math.min(2, Math.floor(random() * 3)));
 }
