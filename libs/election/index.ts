@@ -2,6 +2,8 @@
 // (the KV revision at acquisition), plus the pure lease core it is built on. The KV can hand a
 // revision out again after losing writes, so a token is only proposed: the quorum store's
 // claimFence makes the fencing token (docs/adr/0010-fenced-takeover.md).
+export { ElectionRejoin } from './election-rejoin.ts';
+export type { ElectionRejoinOptions, Rejoinable } from './election-rejoin.ts';
 export { DivergedViewError, LeaderElection } from './leader-election.ts';
 export type {
   ElectionObserver,

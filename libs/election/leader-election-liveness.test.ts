@@ -186,4 +186,72 @@ describe('hole 9: a fresh candidate takes an abandoned lease whatever replica se
     await candidate.stop();
     await holder.stop();
   });
+
+  it('keeps the lease when its own watch reports a successor the stream leader never held', async () => {
+    const kv = new MemoryLeaseKv();
+    let inject: ((e: LeaseKvEntry) => void) | undefined;
+    const view: LeaseKv = {
+      ...kv.client(() => false),
+      get: (k) => kv.get(k),
+      watch: async (o) => {
+        const inner = await kv.watch(o);
+        const extra: LeaseKvEntry[] = [];
+        let wake: (() => void) | undefined;
+        inject = (e) => {
+          extra.push(e);
+          wake?.();
+        };
+        const it = inner[Symbol.asyncIterator]();
+        return {
+          stop: () => inner.stop(),
+          async *[Symbol.asyncIterator](): AsyncIterator<LeaseKvEntry> {
+            let next = it.next();
+            for (;;) {
+              const phantom = extra.shift();
+              if (phantom !== undefined) {
+                yield phantom;
+                continue;
+              }
+              const woken = new Promise<'woken'>((r) => (wake = () => r('woken')));
+              const got = await Promise.race([next, woken]);
+              if (got === 'woken') continue;
+              if (got.done === true) return;
+              yield got.value;
+              next = it.next();
+            }
+          },
+        };
+      },
+    };
+    const lost: string[] = [];
+    const errors: unknown[] = [];
+    const holder = new LeaderElection({
+      kv: view,
+      name: KEY,
+      candidateId: 'payment-1',
+      ...timing,
+      clock: () => Date.now(),
+      onLost: (reason) => lost.push(reason),
+      onError: (err) => errors.push(err),
+    });
+    await holder.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(holder.isLeader()).toBe(true);
+    // A replica that diverged replays a write of another holder, far ahead of the leader.
+    inject!({
+      revision: kv.revision + 40,
+      operation: 'PUT',
+      value: encodeLeaseRecord({ holder: 'payment-9', term: 99, leaseMs: 1_000 }),
+    });
+    await vi.advanceTimersByTimeAsync(5 * timing.leaseMs);
+    expect(lost).toEqual([]);
+    expect(holder.isLeader()).toBe(true);
+    expect(errors).toContainEqual(expect.objectContaining({ code: 'ELECTION_VIEW_DIVERGED' }));
+    // A successor's write the leader does hold still ends the lease at once.
+    kv.put(KEY, encodeLeaseRecord({ holder: 'payment-9', term: 99, leaseMs: 1_000 }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(lost).toEqual(['superseded']);
+    expect(holder.isLeader()).toBe(false);
+    await holder.stop();
+  });
 });

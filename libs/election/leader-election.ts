@@ -347,7 +347,7 @@ export class LeaderElection {
   private async consume(watcher: LeaseKvWatch): Promise<void> {
     try {
       for await (const entry of watcher) {
-        this.handleEntry(entry);
+        await this.handleWatched(entry);
         this.tick();
       }
     } catch (err) {
@@ -363,8 +363,40 @@ export class LeaderElection {
     }
   }
 
-  private handleEntry(entry: LeaseKvEntry): void {
+  /**
+   * An entry the watch delivered. One that would end our lease is believed only once the
+   * stream leader confirms it: a watch served by a replica that diverged (nats-server 2.9.10
+   * after a node was killed, ADR 0005) reports revisions the leader never held, and taking one
+   * for a successor's write made a lone holder step down every few seconds. Waiting for the
+   * answer never lengthens the lease: the belief still ends at its own time, and a real
+   * successor's write also makes our next renewal fail.
+   */
+  private async handleWatched(entry: LeaseKvEntry): Promise<void> {
     const record = this.recordOf(entry);
+    if (!this.core.supersedes(entry.revision, record)) {
+      this.handleEntry(entry, record);
+      return;
+    }
+    let leader: LeaseKvEntry | null;
+    try {
+      leader = await (this.kv as LeaseKv).get(this.name);
+    } catch (err) {
+      // No answer: believe the watch, as before any check.
+      this.report(err);
+      this.handleEntry(entry, record);
+      return;
+    }
+    if (leader !== null && leader.revision < entry.revision) {
+      this.report(
+        new DivergedViewError(this.name, { believed: entry.revision, leader: leader.revision }),
+      );
+      this.handleEntry(leader, this.recordOf(leader));
+      return;
+    }
+    this.handleEntry(entry, record);
+  }
+
+  private handleEntry(entry: LeaseKvEntry, record = this.recordOf(entry)): void {
     if (this.baseline === null) this.baseline = entry.revision;
     else if (this.renewedByOther(entry, record)) void this.confirmStandby();
     const lost = this.core.observe(entry.revision, record, this.clock());

@@ -85,6 +85,21 @@ export class LeaseCandidate {
     this.timing = timing;
   }
 
+  /**
+   * Whether `observe` would end our lease on this entry: a newer revision that is not our own
+   * renewal. Asked before a watch's entry is believed (see LeaderElection: the stream leader
+   * confirms it first, since a diverged replica can report a revision that never was).
+   */
+  supersedes(revision: number, record: LeaseRecord | null): boolean {
+    if (this.held === null || revision <= this.held.revision) return false;
+    if (this.observed !== null && revision <= this.observed.revision) return false;
+    return !(
+      record !== null &&
+      record.holder === this.id &&
+      tokenOf(revision, record) === this.held.token
+    );
+  }
+
   /** Feeds an entry of the key (from a watch or a get). Returns a loss if it supersedes us. */
   observe(revision: number, record: LeaseRecord | null, now: number): LossReason | null {
     // Watches and reads may lag or repeat; the view only moves forward.

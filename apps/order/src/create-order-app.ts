@@ -9,7 +9,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { connect } from '@nats-io/transport-node';
 import { BusClient } from '@seamline/bus';
-import { LeaderElection } from '@seamline/election';
+import { ElectionRejoin, LeaderElection } from '@seamline/election';
 import type { Logger, SeamlineMetrics } from '@seamline/observability';
 import {
   antiEntropyLogObserver,
@@ -192,10 +192,7 @@ async function buildOrderApp(
   /** Steps down from the lease (freeing the key for a successor at once) and campaigns again. */
   const rejoinElection = (reason: string): void => {
     log.warn({ reason }, 'leaving the lease and campaigning again');
-    void election
-      .stop()
-      .then(() => election.start())
-      .catch((err: unknown) => log.error({ err: String(err) }, 'could not rejoin the election'));
+    void rejoin.request();
   };
 
   let leaderHolder: string | undefined;
@@ -230,6 +227,18 @@ async function buildOrderApp(
         electionObserver.onLeaderChange(name, change);
       },
     },
+  });
+
+  // One rejoin at a time, retried until this replica is a candidate again (a burst of fenced
+  // writes asks for it many times; a start that fails must not leave it out of the election).
+  const rejoin = new ElectionRejoin(election, {
+    pauseMs: config.renewEveryMs,
+    maxPauseMs: 5_000,
+    onFailure: (err, attempt, retryInMs) =>
+      log.error(
+        { err: String(err), attempt, retryInMs },
+        'could not rejoin the election; retrying',
+      ),
   });
 
   const service = new OrderService(
@@ -423,6 +432,7 @@ async function buildOrderApp(
       clearInterval(lagTimer);
       clearInterval(attemptTimer);
       await antiEntropy.stop();
+      await rejoin.close();
       await election.stop().catch(() => {});
       await orchestrator.abdicate('shutdown');
       await app.close();
