@@ -24,6 +24,7 @@ function manualTimer() {
 
 const report: AntiEntropyReport = {
   domain: 'order',
+  compared: 5,
   divergent: 2,
   repaired: 2,
   refused: 0,

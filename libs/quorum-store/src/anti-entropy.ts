@@ -6,7 +6,9 @@ import type { RecordChange } from './replica-sql.ts';
 
 export interface AntiEntropyReport {
   readonly domain: string;
-  /** Keys changed since the last pass whose replicas did not all hold the newest version. */
+  /** Changed keys compared across the replicas (a key changed on three replicas counts thrice). */
+  readonly compared: number;
+  /** Of those, keys whose replicas did not all hold the newest version. */
   readonly divergent: number;
   /** Records copied by this pass (whole batches). */
   readonly repaired: number;
@@ -46,14 +48,20 @@ export class IncrementalAntiEntropy {
   async pass(): Promise<AntiEntropyReport[]> {
     const byDomain = new Map<
       string,
-      { divergent: Set<string>; repaired: number; refused: number; unreachable: Set<string> }
+      {
+        compared: number;
+        divergent: number;
+        repaired: number;
+        refused: number;
+        unreachable: Set<string>;
+      }
     >();
     const tally = (domain: string) => {
       let t = byDomain.get(domain);
       if (t === undefined)
         byDomain.set(
           domain,
-          (t = { divergent: new Set(), repaired: 0, refused: 0, unreachable: new Set() }),
+          (t = { compared: 0, divergent: 0, repaired: 0, refused: 0, unreachable: new Set() }),
         );
       return t;
     };
@@ -75,7 +83,8 @@ export class IncrementalAntiEntropy {
           for (const d of down) t.unreachable.add(d);
           if (down.length > 0) complete = false;
           const result = await this.repair.repair(domain, responses);
-          for (const k of result.divergent) t.divergent.add(k);
+          t.compared += keys.length;
+          t.divergent += result.divergent.size;
           t.repaired += result.repaired;
           t.refused += result.refused;
         }
@@ -87,10 +96,11 @@ export class IncrementalAntiEntropy {
     }
     const reports: AntiEntropyReport[] = [];
     for (const [domain, t] of [...byDomain].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      this.observer.onDivergence?.(domain, t.divergent.size);
+      this.observer.onDivergence?.(domain, t.divergent);
       reports.push({
         domain,
-        divergent: t.divergent.size,
+        compared: t.compared,
+        divergent: t.divergent,
         repaired: t.repaired,
         refused: t.refused,
         unreachable: [...t.unreachable].sort(),

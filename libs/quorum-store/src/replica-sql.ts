@@ -166,10 +166,10 @@ export async function readChanges(
   const found = await db.execute<{
     domain: string;
     key: string;
-    change_seq: string;
+    seq_text: string;
     settled: boolean;
   }>(sql`
-    select domain, key, change_seq::text as change_seq,
+    select domain, key, change_seq::text as seq_text,
            updated_at < now() - make_interval(secs => ${settleMs / 1000}) as settled
     from seamline_records
     where change_seq > ${afterSeq}
@@ -178,7 +178,7 @@ export async function readChanges(
   return found.rows.map((r) => ({
     domain: r.domain,
     key: r.key,
-    changeSeq: Number(r.change_seq),
+    changeSeq: Number(r.seq_text),
     settled: r.settled,
   }));
 }
