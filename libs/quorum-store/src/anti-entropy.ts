@@ -28,6 +28,10 @@ export interface AntiEntropyReport {
  * A watermark only passes changes that are (a) compared on every replica, so a replica that was
  * down is compared again when it is back, and (b) settled: a change younger than the settle
  * time may have a concurrent transaction with a lower sequence still in flight.
+ *
+ * What it cannot see is a record lost on one replica outside the store (a row deleted by hand):
+ * no replica records a change for it. The first pass of every process (a full one) finds it, and
+ * so does the pass after a replica was rebuilt, whose change numbers restart below the mark.
  */
 export class IncrementalAntiEntropy {
   private readonly watermarks = new Map<string, number>();
@@ -74,7 +78,14 @@ export class IncrementalAntiEntropy {
         } catch {
           break;
         }
-        if (page.length === 0) break;
+        if (page.length === 0) {
+          // A replica rebuilt from scratch (or a backup) numbers its changes from below our
+          // watermark again, and what it lacks are old changes of the others: start over on
+          // every replica, a full (paged) pass.
+          if (after > 0 && (await source.lastChange().catch(() => after)) < after)
+            this.watermarks.clear();
+          break;
+        }
         let complete = true;
         for (const [domain, keys] of groupByDomain(page)) {
           const t = tally(domain);

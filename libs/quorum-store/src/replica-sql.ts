@@ -183,6 +183,13 @@ export async function readChanges(
   }));
 }
 
+/** The highest change sequence a replica handed out so far (0 when it holds no record). */
+export async function lastChange(db: Db): Promise<number> {
+  const found = await db.execute<{ last: string | null }>(sql`
+    select max(change_seq)::text as last from seamline_records`);
+  return Number(found.rows[0]?.last ?? 0);
+}
+
 function membersJson(b: BatchInfo): [string, number, number][] {
   return b.members.map((m) => [m.key, m.version.fence, m.version.seq]);
 }

@@ -9,7 +9,13 @@ import { admits, NO_FENCE } from './fence-rule.ts';
 import type { BatchInfo, RepairGroup } from './batch-decision.ts';
 import type { VersionedRecord, WriteOutcome } from './quorum-decision.ts';
 import type { BatchStamp, Db, RecordChange, RecordWrite } from './replica-sql.ts';
-import { applyBatch, applyRepairGroup, readBatches, readChanges } from './replica-sql.ts';
+import {
+  applyBatch,
+  applyRepairGroup,
+  lastChange,
+  readBatches,
+  readChanges,
+} from './replica-sql.ts';
 import { records, fences } from './schema.ts';
 
 const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
@@ -133,6 +139,11 @@ export class Replica {
   /** The next `limit` record changes after `afterSeq`, in change order, over every domain. */
   async changes(afterSeq: number, limit: number, settleMs: number): Promise<RecordChange[]> {
     return this.run((db) => readChanges(db, afterSeq, limit, settleMs));
+  }
+
+  /** The highest change sequence this replica handed out (0 when empty). */
+  async lastChange(): Promise<number> {
+    return this.run((db) => lastChange(db));
   }
 
   /**
