@@ -14,7 +14,6 @@ import { WriterDuty } from './writer-duty.ts';
 
 const termStore: TermStore = {
   claimFence: async (_domain, proposed) => ({ token: proposed, acks: 2 }),
-  antiEntropy: async () => [],
 };
 
 function setup(closing = false) {

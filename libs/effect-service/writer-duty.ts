@@ -46,10 +46,10 @@ export class WriterDuty {
         log.warn({ token, err: (err as Error).message }, 'starting the writer term failed');
         this.onWriteError(err);
       },
-      onActive: (token, repairs) => {
-        // How long the term took to start (fence, repair): a start-up milestone of the writer.
+      onActive: (token) => {
+        // How long the term took to start (the fence; no scan, ADR 0015): a start-up milestone.
         const durationMs = Math.round(performance.now() - this.#electedAt);
-        log.info({ token, repairs, durationMs }, `${service} writer active`);
+        log.info({ token, durationMs }, `${service} writer active`);
         this.#startConsuming(token);
       },
     });

@@ -34,4 +34,4 @@ export type { IdempotencyErrorCode } from './src/idempotency-errors.ts';
 export { KeyedMutex } from './src/keyed-mutex.ts';
 export type { CachedRecord } from './src/record-cache.ts';
 export { WriterTerms } from './src/writer-term.ts';
-export type { TermRepairReport, TermStore, WriterTermOptions } from './src/writer-term.ts';
+export type { TermStore, WriterTermOptions } from './src/writer-term.ts';

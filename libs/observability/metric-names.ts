@@ -14,6 +14,7 @@ export const METRIC_NAMES = {
   quorumOpDuration: 'seamline_quorum_op_duration_seconds',
   quorumAcks: 'seamline_quorum_acks_total',
   quorumRepairs: 'seamline_quorum_repairs_total',
+  quorumRepairsRefused: 'seamline_quorum_repairs_refused_total',
   quorumIndeterminate: 'seamline_quorum_indeterminate_total',
   replicaEjected: 'seamline_replica_ejected',
   replicaDivergence: 'seamline_replica_divergence_records',

@@ -33,6 +33,7 @@ export interface SeamlineMetrics {
   readonly quorumOpDuration: Histogram<'op' | 'mode'>;
   readonly quorumAcks: Counter<'op' | 'outcome'>;
   readonly quorumRepairs: Counter<'domain'>;
+  readonly quorumRepairsRefused: Counter<'domain'>;
   readonly quorumIndeterminate: Counter<'op'>;
   readonly replicaEjected: Gauge<'replica'>;
   readonly replicaDivergence: Gauge<'domain'>;
@@ -131,7 +132,13 @@ export function createMetrics(
     quorumAcks,
     quorumRepairs: new Counter({
       name: n.quorumRepairs,
-      help: 'Stale replicas repaired by read repair or anti-entropy.',
+      help: 'Records copied onto stale replicas by read repair, write-back or anti-entropy (whole batches).',
+      labelNames: ['domain'] as const,
+      registers,
+    }),
+    quorumRepairsRefused: new Counter({
+      name: n.quorumRepairsRefused,
+      help: "Repair groups a replica's fence refused: a stale batch on fewer than W replicas, never spread.",
       labelNames: ['domain'] as const,
       registers,
     }),

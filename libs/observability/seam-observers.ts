@@ -34,6 +34,15 @@ export function quorumMetricsObserver(m: SeamlineMetrics, log?: Logger) {
     onRepair(domain: string, records: number) {
       m.quorumRepairs.inc({ domain }, records);
     },
+    onRepairRefused(event: {
+      domain: string;
+      replica: string;
+      installedToken: number;
+      batches: readonly { id: string; token: number }[];
+    }) {
+      m.quorumRepairsRefused.inc({ domain: event.domain });
+      log?.warn({ event: 'repair-refused', ...event }, "repair refused by the replica's fence");
+    },
     onIndeterminate(op: 'write' | 'install_fence') {
       m.quorumIndeterminate.inc({ op });
     },

@@ -5,13 +5,6 @@ import type { FencedEffectWriter } from './effect-writer.ts';
 export interface TermStore {
   /** Installs a fence for a new term; its token (never below an installed one) is the term's. */
   claimFence(domain: string, proposed: number): Promise<{ token: number; acks: number }>;
-  antiEntropy(): Promise<readonly TermRepairReport[]>;
-}
-
-export interface TermRepairReport {
-  readonly domain: string;
-  readonly divergent: number;
-  readonly unreachable: readonly string[];
 }
 
 export interface WriterTermOptions {
@@ -22,7 +15,7 @@ export interface WriterTermOptions {
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
   /** The writer accepts effects under `token` from now on. */
-  readonly onActive?: (token: number, repairs: readonly TermRepairReport[]) => void;
+  readonly onActive?: (token: number) => void;
   /** A step failed and will be retried (or, for a FencedError, the term is abandoned). */
   readonly onError?: (err: unknown, token: number) => void;
 }
@@ -32,10 +25,12 @@ export interface WriterTermOptions {
  * first write: (1) claims a fence on N - W + 1 replicas, so no W acks can be gathered by an
  * older token (or the same token of another holder) any more; its token is the election's unless
  * that is not above an installed fence (ADR 0010), and the writer writes and reads with it;
- * (2) runs anti-entropy, which rolls forward whatever a crashed or paused
- * predecessor left on fewer than W replicas (its batches were atomic per replica, so each one
- * becomes whole instead of half-visible); (3) activates the writer with an empty cache.
- * A term that is superseded while starting is simply dropped.
+ * (2) activates the writer with an empty cache. Nothing is scanned: the writer reads each key it
+ * decides on through the fence, which sees every batch of the predecessor that can still collect
+ * W acks, and whole, since batches are atomic per replica and a read takes each key's newest
+ * version. Convergence of the replicas is the background anti-entropy's job (ADR 0015), so a
+ * takeover costs the same however long the history is. A term superseded while starting is
+ * simply dropped.
  */
 export class WriterTerms {
   private readonly o: WriterTermOptions;
@@ -57,11 +52,10 @@ export class WriterTerms {
     while (this.starting === token) {
       try {
         const fence = await store.claimFence(writer.domain, token);
-        const repairs = await store.antiEntropy();
         if (this.starting !== token) return;
         this.starting = undefined;
         writer.activate(fence.token);
-        this.o.onActive?.(fence.token, repairs);
+        this.o.onActive?.(fence.token);
         return;
       } catch (err) {
         this.o.onError?.(err, token);

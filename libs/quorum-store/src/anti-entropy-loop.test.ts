@@ -22,7 +22,14 @@ function manualTimer() {
   };
 }
 
-const report: AntiEntropyReport = { domain: 'order', divergent: 2, unreachable: [] };
+const report: AntiEntropyReport = {
+  domain: 'order',
+  compared: 5,
+  divergent: 2,
+  repaired: 2,
+  refused: 0,
+  unreachable: [],
+};
 const settle = () => new Promise((r) => setImmediate(r));
 
 describe('startAntiEntropyLoop', () => {

@@ -33,6 +33,16 @@ export interface QuorumObserver {
   }): void;
   onEjection?(replica: string, ejected: boolean): void;
   onDivergence?(domain: string, records: number): void;
+  /**
+   * A repair group (whole batches) that a replica's fence refused: a batch of an older token that
+   * sits on fewer than W replicas never spreads (batch-decision.ts, ADR 0015).
+   */
+  onRepairRefused?(event: {
+    domain: string;
+    replica: string;
+    installedToken: number;
+    batches: readonly { id: string; token: number }[];
+  }): void;
 }
 
 export interface QuorumStoreOptions {
@@ -64,6 +74,13 @@ export interface QuorumStoreOptions {
    * same one. Unique per writer process. @default a random UUID per store
    */
   readonly holder?: string;
+  /** Anti-entropy: changes read per page of one replica's change log. @default 500 */
+  readonly antiEntropyPageSize?: number;
+  /**
+   * Anti-entropy: a change younger than this may still have a concurrent transaction with a
+   * lower change sequence in flight, so the watermark does not pass it yet. @default 5000
+   */
+  readonly antiEntropySettleMs?: number;
   /** Milliseconds clock, for ejection backoff. @default Date.now */
   readonly clock?: () => number;
   /**
@@ -85,6 +102,8 @@ export interface ResolvedOptions {
   readonly observer: QuorumObserver;
   readonly holder: string;
   readonly clock: () => number;
+  readonly antiEntropyPageSize: number;
+  readonly antiEntropySettleMs: number;
   readonly fencing: boolean;
   readonly writeBack: boolean;
 }
@@ -104,6 +123,8 @@ const schema = z.object({
   replicaTimeoutMs: z.number().int().positive().default(1000),
   poolSize: z.number().int().positive().default(10),
   holder: z.string().min(1).max(200).optional(),
+  antiEntropyPageSize: z.number().int().positive().default(500),
+  antiEntropySettleMs: z.number().int().nonnegative().default(5000),
 });
 
 /** Validates options once, at start-up; the error names the offending field. */

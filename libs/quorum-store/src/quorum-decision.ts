@@ -85,6 +85,11 @@ export interface VersionedRecord {
   readonly version: Version;
   readonly tag: string | null;
   readonly value: unknown;
+  /**
+   * The batch this version was written in (batch-decision.ts); null for records older than
+   * batches, absent where the caller does not care.
+   */
+  readonly batchId?: string | null;
 }
 
 export type ReadOutcome =

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { AntiEntropyReport } from './anti-entropy.ts';
+import { IncrementalAntiEntropy } from './anti-entropy.ts';
+import { BatchRepair } from './batch-repair.ts';
 import type { ReplicaFailure } from './errors.ts';
 import { FencedError, IndeterminateWriteError, QuorumUnavailableError } from './errors.ts';
 import { fanOut } from './fan-out.ts';
@@ -58,15 +62,7 @@ export interface ScanPage {
   readonly nextKey: string | undefined;
 }
 
-export interface AntiEntropyReport {
-  readonly domain: string;
-  /** Keys whose replicas did not all hold the newest version. */
-  readonly divergent: number;
-  /** Replicas that could not be compared (down or timed out). */
-  readonly unreachable: readonly string[];
-}
-
-const PAGE = 2000;
+export type { AntiEntropyReport } from './anti-entropy.ts';
 
 /**
  * A key-value store replicated over N independent PostgreSQL instances: writes succeed at W
@@ -77,10 +73,21 @@ export class QuorumStore {
   private readonly replicas: Map<string, Replica>;
   private readonly health: ReplicaHealth;
   private readonly fenced = new FencedReplicas();
+  private readonly repairs: BatchRepair;
+  private readonly entropy: IncrementalAntiEntropy;
+  private entropyPass: Promise<AntiEntropyReport[]> | undefined;
 
   private constructor(private readonly o: ResolvedOptions) {
     this.replicas = new Map(
       o.replicas.map((r) => [r.name, new Replica(r, o.database, o.replicaTimeoutMs, o.poolSize)]),
+    );
+    this.repairs = new BatchRepair((name) => this.replica(name), o.writeQuorum, o.observer);
+    this.entropy = new IncrementalAntiEntropy(
+      [...this.replicas.values()],
+      this.repairs,
+      o.observer,
+      o.antiEntropyPageSize,
+      o.antiEntropySettleMs,
     );
     this.health = new ReplicaHealth(
       o.replicas.map((r) => r.name),
@@ -143,8 +150,10 @@ export class QuorumStore {
       insertOnly: opts.insertOnly ?? false,
       holder: this.o.holder,
     };
+    // One id for the batch on every replica: repair copies it whole (batch-decision.ts).
+    const batch = { id: randomUUID(), token: opts.token, holder: this.o.holder };
     const decision = await this.timed('write', () =>
-      this.writeRound('write', (r) => r.write(domain, rows, opts.token, flags), this.o.writeQuorum),
+      this.writeRound('write', (r) => r.write(domain, rows, batch, flags), this.o.writeQuorum),
     );
     return this.settleWrite('write', domain, opts.token, decision);
   }
@@ -220,63 +229,20 @@ export class QuorumStore {
   }
 
   /**
-   * Compares every record of every domain across all reachable replicas and copies the newest
-   * version to the replicas that lack it. Reports, per domain, how many keys diverged.
+   * One incremental anti-entropy pass (anti-entropy.ts): compares, across every replica, the keys
+   * changed since this store's watermarks, and copies whole batches, under each target's fence,
+   * to the replicas that lack them. The first pass of a store reads every change, in pages.
+   * Reports, per domain with changes, how many keys diverged. Concurrent calls share one pass.
    */
   async antiEntropy(): Promise<AntiEntropyReport[]> {
-    const all = [...this.replicas.values()];
-    const domainLists = await Promise.allSettled(all.map((r) => r.domains()));
-    const domains = new Set(domainLists.flatMap((d) => (d.status === 'fulfilled' ? d.value : [])));
-    const reports: AntiEntropyReport[] = [];
-    for (const domain of [...domains].sort()) {
-      const snapshots = await Promise.all(
-        all.map(async (r) => ({ replica: r, records: await this.fullScan(r, domain) })),
-      );
-      const reachable = snapshots.filter((s) => s.records !== undefined);
-      const responses: ReadOutcome[] = reachable.map((s) => ({
-        kind: 'ok',
-        replica: s.replica.name,
-        records: s.records!,
-      }));
-      const { stale } = resolveRead(responses);
-      const divergentKeys = new Set<string>();
-      for (const [replica, lacking] of stale) {
-        for (const rec of lacking) divergentKeys.add(rec.key);
-        await this.repairReplica(domain, replica, lacking);
-      }
-      this.o.observer.onDivergence?.(domain, divergentKeys.size);
-      reports.push({
-        domain,
-        divergent: divergentKeys.size,
-        unreachable: snapshots.filter((s) => s.records === undefined).map((s) => s.replica.name),
-      });
-    }
-    return reports;
+    this.entropyPass ??= this.entropy.pass().finally(() => {
+      this.entropyPass = undefined;
+    });
+    return this.entropyPass;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.replicas.values()].map((r) => r.close()));
-  }
-
-  private async fullScan(
-    replica: Replica,
-    domain: string,
-  ): Promise<Map<string, VersionedRecord> | undefined> {
-    const out = new Map<string, VersionedRecord>();
-    let afterKey: string | undefined;
-    try {
-      for (;;) {
-        const page = await replica.scan(domain, {
-          limit: PAGE,
-          ...(afterKey === undefined ? {} : { afterKey }),
-        });
-        for (const [k, v] of page) out.set(k, v);
-        if (page.size < PAGE) return out;
-        afterKey = [...page.keys()].pop();
-      }
-    } catch {
-      return undefined;
-    }
   }
 
   /**
@@ -515,41 +481,56 @@ export class QuorumStore {
       const needsWriteBack = [...winners.values()].filter(
         (w) => (holders.get(w.key) ?? 0) < this.o.writeQuorum,
       );
-      if (needsWriteBack.length > 0) await this.writeBack(domain, needsWriteBack);
+      if (needsWriteBack.length > 0) await this.writeBack(domain, responses, needsWriteBack);
     } else {
-      for (const [replica, lacking] of stale) void this.repairReplica(domain, replica, lacking);
+      // Read-repair copies whole batches under each target's fence, in the background.
+      this.repairs.repair(domain, responses).catch(() => {});
     }
     return new Map(winners);
   }
 
-  private async writeBack(domain: string, rows: readonly VersionedRecord[]): Promise<void> {
-    const writes = rows.map(toWrite);
-    const { decision, outcomes } = await this.writeRound(
-      'write',
-      (r) => r.repair(domain, writes),
-      this.o.writeQuorum,
-    );
-    if (decision.kind !== 'success') {
-      const failures = outcomes.flatMap((o) =>
-        o.kind === 'failed' ? [{ replica: o.replica, reason: o.reason }] : [],
-      );
-      throw new QuorumUnavailableError(
-        'linearizable read write-back',
-        decision.kind === 'indeterminate' ? decision.acks : 0,
-        this.o.writeQuorum,
-        failures,
-      );
-    }
-    this.o.observer.onRepair?.(domain, rows.length);
-  }
-
-  private async repairReplica(
+  /**
+   * Makes W replicas hold `rows` by batch repair: first among the replicas that answered the
+   * read, then, if that is not enough, among all of them. A group a fence refuses is not written
+   * back, and the read fails rather than return what W replicas may never hold.
+   */
+  private async writeBack(
     domain: string,
-    replica: string,
+    responses: readonly ReadOutcome[],
     rows: readonly VersionedRecord[],
   ): Promise<void> {
-    const outcome = await this.replica(replica).repair(domain, rows.map(toWrite));
-    if (outcome.kind === 'ack') this.o.observer.onRepair?.(domain, rows.length);
+    const enough = (holders: ReadonlyMap<string, number>) =>
+      rows.every((r) => (holders.get(r.key) ?? 0) >= this.o.writeQuorum);
+    let result = await this.repairs.repair(domain, responses);
+    if (!enough(result.holders)) {
+      const keys = rows.map((r) => r.key);
+      const all = await Promise.all(
+        this.targets().map(async (name): Promise<ReadOutcome> => {
+          try {
+            return {
+              kind: 'ok',
+              replica: name,
+              records: await this.replica(name).read(domain, keys),
+            };
+          } catch (err) {
+            return { kind: 'failed', replica: name, reason: (err as Error).message };
+          }
+        }),
+      );
+      result = await this.repairs.repair(domain, all);
+      if (!enough(result.holders)) {
+        const failures = all.flatMap((o) =>
+          o.kind === 'failed' ? [{ replica: o.replica, reason: o.reason }] : [],
+        );
+        const least = Math.min(...rows.map((r) => result.holders.get(r.key) ?? 0));
+        throw new QuorumUnavailableError(
+          'linearizable read write-back',
+          least,
+          this.o.writeQuorum,
+          failures,
+        );
+      }
+    }
   }
 
   private async timed<T>(op: 'write' | 'read' | 'install_fence', fn: () => Promise<T>): Promise<T> {
@@ -569,8 +550,4 @@ export class QuorumStore {
       );
     }
   }
-}
-
-function toWrite(r: VersionedRecord): RecordWrite {
-  return { key: r.key, version: r.version, tag: r.tag, value: r.value };
 }

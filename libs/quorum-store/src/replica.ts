@@ -1,24 +1,26 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { and, asc, eq, gt, inArray, like, sql } from 'drizzle-orm';
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { InstalledFence } from './fence-rule.ts';
 import { admits, NO_FENCE } from './fence-rule.ts';
+import type { BatchInfo, RepairGroup } from './batch-decision.ts';
 import type { VersionedRecord, WriteOutcome } from './quorum-decision.ts';
+import type { BatchStamp, Db, RecordChange, RecordWrite } from './replica-sql.ts';
+import {
+  applyBatch,
+  applyRepairGroup,
+  lastChange,
+  readBatches,
+  readChanges,
+} from './replica-sql.ts';
 import { records, fences } from './schema.ts';
 
 const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
 
-/** A record to write, with the version its writer decided. */
-export interface RecordWrite {
-  readonly key: string;
-  readonly version: { readonly fence: number; readonly seq: number };
-  readonly tag?: string | null;
-  readonly value: unknown;
-}
+export type { RecordWrite } from './replica-sql.ts';
 
 export interface ReplicaConfig {
   /** Stable name, used in logs, metrics and errors (e.g. `pg-1`). */
@@ -36,8 +38,6 @@ export class ReplicaTimeoutError extends Error {
 
 /** Set when a failure happened before anything reached the server, so nothing can have applied. */
 class NotSentError extends Error {}
-
-type Db = NodePgDatabase<Record<string, never>>;
 
 /**
  * One PostgreSQL instance. Every operation runs on its own pooled connection under a hard
@@ -88,18 +88,20 @@ export class Replica {
     return this.prepared;
   }
 
+  /** Applies one batch under the fence, in one statement, recording the batch with its rows. */
   async write(
     domain: string,
     rows: readonly RecordWrite[],
-    token: number,
+    batch: BatchStamp,
     opts: WriteFlags,
   ): Promise<WriteOutcome> {
+    const holder = opts.holder ?? '';
     try {
       const installed = await this.run(async (db) => {
         if (opts.fencing) await this.ensureFenceRow(db, domain);
-        return applyRows(db, domain, rows, token, opts);
+        return applyBatch(db, domain, rows, batch, { ...opts, holder });
       });
-      if (opts.fencing && installed !== undefined && !admits(installed, token, opts.holder ?? '')) {
+      if (opts.fencing && installed !== undefined && !admits(installed, batch.token, holder)) {
         return fencedBy(this.name, installed);
       }
       return { kind: 'ack', replica: this.name };
@@ -108,9 +110,40 @@ export class Replica {
     }
   }
 
-  /** Copies already-decided versions; only ever moves a record forward, never checks the fence. */
-  async repair(domain: string, rows: readonly RecordWrite[]): Promise<WriteOutcome> {
-    return this.write(domain, rows, 0, { fencing: false, insertOnly: false });
+  /**
+   * Copies one repair group (whole batches, already decided) in one transaction; `allowed`
+   * judges the fence read under the same lock a write takes (batch-decision.ts). A refusal is
+   * reported as `fenced` with the fence that refused.
+   */
+  async repair(
+    domain: string,
+    group: RepairGroup,
+    allowed: (fence: InstalledFence) => boolean,
+  ): Promise<WriteOutcome> {
+    try {
+      const { applied, fence } = await this.run((db) =>
+        applyRepairGroup(db, domain, group, allowed),
+      );
+      this.knownDomains.add(domain);
+      return applied ? { kind: 'ack', replica: this.name } : fencedBy(this.name, fence);
+    } catch (err) {
+      return this.failure(err);
+    }
+  }
+
+  /** The batches with these ids this replica holds. */
+  async batches(ids: readonly string[]): Promise<BatchInfo[]> {
+    return this.run((db) => readBatches(db, ids));
+  }
+
+  /** The next `limit` record changes after `afterSeq`, in change order, over every domain. */
+  async changes(afterSeq: number, limit: number, settleMs: number): Promise<RecordChange[]> {
+    return this.run((db) => readChanges(db, afterSeq, limit, settleMs));
+  }
+
+  /** The highest change sequence this replica handed out (0 when empty). */
+  async lastChange(): Promise<number> {
+    return this.run((db) => lastChange(db));
   }
 
   /**
@@ -279,56 +312,6 @@ export interface ScanFilter {
   readonly limit: number;
 }
 
-/**
- * One statement, so one implicit transaction: lock the domain's fence row (FOR SHARE waits for a
- * concurrent installation and then sees its token), apply only if the fence admits the token and
- * holder (above the installed token, or the installed token of its own holder: fence-rule.ts),
- * and only move each record to a newer version. Returns the installed fence.
- */
-async function applyRows(
-  db: Db,
-  domain: string,
-  rows: readonly RecordWrite[],
-  token: number,
-  opts: WriteFlags,
-): Promise<InstalledFence | undefined> {
-  const keys = rows.map((r) => r.key);
-  const fenceCol = rows.map((r) => r.version.fence);
-  const seqs = rows.map((r) => r.version.seq);
-  const tags = rows.map((r) => r.tag ?? null);
-  const values = rows.map((r) => JSON.stringify(r.value));
-  const holder = opts.holder ?? '';
-  const guard = opts.fencing
-    ? sql`where coalesce((select token from fence), 0) < ${token}
-             or (coalesce((select token from fence), 0) = ${token}
-                 and coalesce((select holder from fence), '') in ('', ${holder}))`
-    : sql``;
-  const onConflict = opts.insertOnly
-    ? sql`on conflict (domain, key) do nothing`
-    : sql`on conflict (domain, key) do update
-          set fence = excluded.fence, seq = excluded.seq, tag = excluded.tag,
-              value = excluded.value, updated_at = excluded.updated_at
-          where (seamline_records.fence, seamline_records.seq) < (excluded.fence, excluded.seq)`;
-  const result = await db.execute<{ installed: string | null; holder: string | null }>(sql`
-    with fence as (
-      select token, holder from seamline_fences where domain = ${domain} for share
-    ), ins as (
-      insert into seamline_records (domain, key, fence, seq, tag, value, updated_at)
-      select ${domain}, u.key, u.fence, u.seq, u.tag, u.value, now()
-      from unnest(${sql.param(keys)}::text[], ${sql.param(fenceCol)}::bigint[], ${sql.param(seqs)}::bigint[], ${sql.param(tags)}::text[], ${sql.param(values)}::jsonb[])
-        as u(key, fence, seq, tag, value)
-      ${guard}
-      ${onConflict}
-      returning 1
-    )
-    select (select token from fence)::text as installed, (select holder from fence) as holder,
-           (select count(*) from ins) as applied`);
-  const row = result.rows[0];
-  return row?.installed === null || row?.installed === undefined
-    ? undefined
-    : { token: Number(row.installed), holder: row.holder ?? '' };
-}
-
 async function readFenceRow(db: Db, domain: string): Promise<InstalledFence> {
   const rows = await db
     .select({ token: fences.token, holder: fences.holder })
@@ -380,7 +363,14 @@ function guardClient(client: pg.PoolClient): void {
 }
 
 function toMap(
-  rows: readonly { key: string; fence: number; seq: number; tag: string | null; value: unknown }[],
+  rows: readonly {
+    key: string;
+    fence: number;
+    seq: number;
+    tag: string | null;
+    value: unknown;
+    batchId: string | null;
+  }[],
 ): Map<string, VersionedRecord> {
   const map = new Map<string, VersionedRecord>();
   for (const r of rows) {
@@ -389,6 +379,7 @@ function toMap(
       version: { fence: Number(r.fence), seq: Number(r.seq) },
       tag: r.tag,
       value: r.value,
+      batchId: r.batchId,
     });
   }
   return map;

@@ -1,7 +1,16 @@
-import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 /**
- * Every replica holds the same two tables, in each service's own database.
+ * Every replica holds the same three tables, in each service's own database.
  *
  * `seamline_records` is a versioned key-value space partitioned by `domain` (one fenced writer
  * per domain, or insert-only records whose updates commute). `tag` is an optional indexed label
@@ -10,6 +19,13 @@ import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp } from 'driz
  * `seamline_fences` holds, per domain, the highest fencing token the replica has installed and
  * the holder (a store instance) that installed it; a write carrying a lower token, or the same
  * token from another holder, is refused in the same statement that would apply it (fence-rule.ts).
+ *
+ * `seamline_batches` remembers every multi-record write (a batch) a replica applied: its id, the
+ * token and holder it was written under and its member keys with their versions. Each record
+ * names the batch its current version came from (`batch_id`), so repair copies whole batches,
+ * never single keys, under the same fence rule as a write (batch-decision.ts, ADR 0015).
+ * `change_seq` grows with every insert or update of a record: anti-entropy reads the changes
+ * after a watermark instead of every record.
  */
 export const records = pgTable(
   'seamline_records',
@@ -21,11 +37,30 @@ export const records = pgTable(
     tag: text('tag'),
     value: jsonb('value').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The batch this version was written in; null for rows written before batches were kept. */
+    batchId: text('batch_id'),
+    /** Taken from a sequence on every insert and update: the order anti-entropy reads changes in. */
+    changeSeq: bigserial('change_seq', { mode: 'number' }).notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.domain, t.key] }),
     index('seamline_records_tag').on(t.domain, t.tag),
+    index('seamline_records_change_seq').on(t.changeSeq),
   ],
+);
+
+/** One applied batch: `members` is `[key, fence, seq][]`, the versions the batch gave its keys. */
+export const batches = pgTable(
+  'seamline_batches',
+  {
+    batchId: text('batch_id').primaryKey(),
+    domain: text('domain').notNull(),
+    token: bigint('token', { mode: 'number' }).notNull(),
+    holder: text('holder').notNull().default(''),
+    members: jsonb('members').notNull(),
+    writtenAt: timestamp('written_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('seamline_batches_written_at').on(t.domain, t.writtenAt)],
 );
 
 export const fences = pgTable('seamline_fences', {

@@ -1,6 +1,7 @@
-import type { QuorumStore, Version, VersionedRecord } from '@seamline/quorum-store';
-import { compareVersions, nextVersion } from '@seamline/quorum-store';
+import type { QuorumStore, VersionedRecord } from '@seamline/quorum-store';
+import { nextVersion } from '@seamline/quorum-store';
 import type { Saga } from '../saga/saga-state.ts';
+import { VersionCache } from './version-cache.ts';
 
 /**
  * The order service's replicated records, all in domain `order`, all written by the fenced
@@ -22,11 +23,24 @@ export interface StoredResponse {
 /**
  * Versions are never reused for different content: after an indeterminate write the next
  * attempt gets a higher version, so whichever attempt a replica holds, the newest one wins.
+ * The last versions are kept in a bounded cache; a saga whose version was forgotten is read
+ * again (through the leader's fence) before it is saved.
  */
 export class OrderRecords {
-  private readonly lastVersion = new Map<string, Version>();
+  private readonly lastVersion: VersionCache;
 
-  constructor(private readonly store: QuorumStore) {}
+  /** @param versionCacheSize record versions kept in memory at most. @default 10000 */
+  constructor(
+    private readonly store: QuorumStore,
+    versionCacheSize = 10_000,
+  ) {
+    this.lastVersion = new VersionCache(versionCacheSize);
+  }
+
+  /** Record versions held in memory (bounded by the cache size). */
+  get cachedVersions(): number {
+    return this.lastVersion.size;
+  }
 
   /** `fence`: the leader's token, so that the read sees its predecessor's last writes (ADR 0010). */
   async loadSaga(orderId: string, fence?: number): Promise<Saga | undefined> {
@@ -112,11 +126,14 @@ export class OrderRecords {
   }
 
   async save(saga: Saga, token: number): Promise<void> {
-    await this.store.write(
-      ORDER_DOMAIN,
-      [this.row(orderKey(saga.orderId), saga.status, saga, token)],
-      { token },
-    );
+    const key = orderKey(saga.orderId);
+    if (this.lastVersion.get(key) === undefined) {
+      // Forgotten (the cache is bounded): a guessed version could sit below the stored one and
+      // be silently ignored by every replica, so read it through the fence first.
+      const current = await this.store.read(ORDER_DOMAIN, key, { fence: token });
+      if (current !== undefined) this.remember(current);
+    }
+    await this.store.write(ORDER_DOMAIN, [this.row(key, saga.status, saga, token)], { token });
   }
 
   forget(orderId: string): void {
@@ -132,9 +149,6 @@ export class OrderRecords {
   }
 
   private remember(rec: VersionedRecord): void {
-    const known = this.lastVersion.get(rec.key);
-    if (known === undefined || compareVersions(known, rec.version) < 0) {
-      this.lastVersion.set(rec.key, rec.version);
-    }
+    this.lastVersion.remember(rec.key, rec.version);
   }
 }

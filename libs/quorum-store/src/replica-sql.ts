@@ -1,0 +1,224 @@
+import { sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { BatchInfo, RepairGroup } from './batch-decision.ts';
+import { isRecordBatch } from './batch-decision.ts';
+import type { InstalledFence } from './fence-rule.ts';
+import { NO_FENCE } from './fence-rule.ts';
+
+/**
+ * The statements a replica runs that write records: a batch (under the fence, in one statement)
+ * and a repair group (in one transaction that checks the fence like a write). Both record the
+ * batch with its records, so a replica that holds one version of a batch holds the batch.
+ */
+
+export type Db = NodePgDatabase<Record<string, never>>;
+
+/** A record to write, with the version its writer decided. */
+export interface RecordWrite {
+  readonly key: string;
+  readonly version: { readonly fence: number; readonly seq: number };
+  readonly tag?: string | null;
+  readonly value: unknown;
+}
+
+/** The identity a batch is written under. */
+export interface BatchStamp {
+  readonly id: string;
+  readonly token: number;
+  readonly holder: string;
+}
+
+export interface ApplyFlags {
+  readonly fencing: boolean;
+  readonly insertOnly: boolean;
+  readonly holder: string;
+}
+
+/**
+ * One statement, so one implicit transaction: lock the domain's fence row (FOR SHARE waits for a
+ * concurrent installation and then sees its token), apply only if the fence admits the token and
+ * holder (above the installed token, or the installed token of its own holder: fence-rule.ts),
+ * only move each record to a newer version, and record the batch. Returns the installed fence.
+ */
+export async function applyBatch(
+  db: Db,
+  domain: string,
+  rows: readonly RecordWrite[],
+  batch: BatchStamp,
+  opts: ApplyFlags,
+): Promise<InstalledFence | undefined> {
+  const token = batch.token;
+  const guard = opts.fencing
+    ? sql`where coalesce((select token from fence), 0) < ${token}
+             or (coalesce((select token from fence), 0) = ${token}
+                 and coalesce((select holder from fence), '') in ('', ${opts.holder}))`
+    : sql``;
+  const members = JSON.stringify(rows.map((r) => [r.key, r.version.fence, r.version.seq]));
+  const result = await db.execute<{ installed: string | null; holder: string | null }>(sql`
+    with fence as (
+      select token, holder from seamline_fences where domain = ${domain} for share
+    ), ins as (
+      ${upsertRecords(
+        domain,
+        rows,
+        rows.map(() => batch.id),
+        guard,
+        opts.insertOnly,
+      )}
+    ), bat as (
+      insert into seamline_batches (batch_id, domain, token, holder, members)
+      select ${batch.id}, ${domain}, ${token}, ${batch.holder}, ${members}::jsonb
+      ${guard}
+      on conflict (batch_id) do nothing
+      returning 1
+    )
+    select (select token from fence)::text as installed, (select holder from fence) as holder,
+           (select count(*) from ins) as applied, (select count(*) from bat) as batches`);
+  const row = result.rows[0];
+  return row?.installed === null || row?.installed === undefined
+    ? undefined
+    : { token: Number(row.installed), holder: row.holder ?? '' };
+}
+
+/**
+ * Copies one repair group in ONE transaction: the domain's fence row is locked (FOR SHARE, as a
+ * write does) and `allowed` decides on the fence read under that lock; a refused group writes
+ * nothing. Records only move forward, each keeping the batch its version came from.
+ */
+export async function applyRepairGroup(
+  db: Db,
+  domain: string,
+  group: RepairGroup,
+  allowed: (fence: InstalledFence) => boolean,
+): Promise<{ applied: boolean; fence: InstalledFence }> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`
+      insert into seamline_fences (domain, token) values (${domain}, 0)
+      on conflict (domain) do nothing`);
+    const found = await tx.execute<{ token: string; holder: string }>(sql`
+      select token::text as token, holder from seamline_fences where domain = ${domain} for share`);
+    const row = found.rows[0];
+    const fence = row === undefined ? NO_FENCE : { token: Number(row.token), holder: row.holder };
+    if (!allowed(fence)) return { applied: false, fence };
+    const rows = group.records;
+    if (rows.length > 0) {
+      await tx.execute(
+        upsertRecords(
+          domain,
+          rows,
+          rows.map((r) => r.batchId ?? null),
+          sql``,
+          false,
+        ),
+      );
+    }
+    const real = group.batches.filter((b) => !isRecordBatch(b.id));
+    if (real.length > 0) {
+      await tx.execute(sql`
+        insert into seamline_batches (batch_id, domain, token, holder, members)
+        select u.id, ${domain}, u.token, u.holder, u.members
+        from unnest(${sql.param(real.map((b) => b.id))}::text[],
+                    ${sql.param(real.map((b) => b.token))}::bigint[],
+                    ${sql.param(real.map((b) => b.holder))}::text[],
+                    ${sql.param(real.map((b) => JSON.stringify(membersJson(b))))}::jsonb[])
+          as u(id, token, holder, members)
+        on conflict (batch_id) do nothing`);
+    }
+    return { applied: true, fence };
+  });
+}
+
+/** The batches with these ids that a replica holds. */
+export async function readBatches(db: Db, ids: readonly string[]): Promise<BatchInfo[]> {
+  if (ids.length === 0) return [];
+  const found = await db.execute<{
+    batch_id: string;
+    token: string;
+    holder: string;
+    members: [string, number, number][];
+  }>(sql`
+    select batch_id, token::text as token, holder, members from seamline_batches
+    where batch_id = any(${sql.param([...ids])}::text[])`);
+  return found.rows.map((r) => ({
+    id: r.batch_id,
+    token: Number(r.token),
+    holder: r.holder,
+    members: r.members.map(([key, fence, seq]) => ({ key, version: { fence, seq } })),
+  }));
+}
+
+/** A record that changed on a replica, in change order. */
+export interface RecordChange {
+  readonly domain: string;
+  readonly key: string;
+  readonly changeSeq: number;
+  /** Older than the settle time: no transaction that took a lower sequence can still commit. */
+  readonly settled: boolean;
+}
+
+/** The next `limit` changes after `afterSeq`, over every domain. */
+export async function readChanges(
+  db: Db,
+  afterSeq: number,
+  limit: number,
+  settleMs: number,
+): Promise<RecordChange[]> {
+  const found = await db.execute<{
+    domain: string;
+    key: string;
+    seq_text: string;
+    settled: boolean;
+  }>(sql`
+    select domain, key, change_seq::text as seq_text,
+           updated_at < now() - make_interval(secs => ${settleMs / 1000}) as settled
+    from seamline_records
+    where change_seq > ${afterSeq}
+    order by change_seq
+    limit ${limit}`);
+  return found.rows.map((r) => ({
+    domain: r.domain,
+    key: r.key,
+    changeSeq: Number(r.seq_text),
+    settled: r.settled,
+  }));
+}
+
+/** The highest change sequence a replica handed out so far (0 when it holds no record). */
+export async function lastChange(db: Db): Promise<number> {
+  const found = await db.execute<{ last: string | null }>(sql`
+    select max(change_seq)::text as last from seamline_records`);
+  return Number(found.rows[0]?.last ?? 0);
+}
+
+function membersJson(b: BatchInfo): [string, number, number][] {
+  return b.members.map((m) => [m.key, m.version.fence, m.version.seq]);
+}
+
+function upsertRecords(
+  domain: string,
+  rows: readonly RecordWrite[],
+  batchIds: readonly (string | null)[],
+  guard: ReturnType<typeof sql>,
+  insertOnly: boolean,
+) {
+  const onConflict = insertOnly
+    ? sql`on conflict (domain, key) do nothing`
+    : sql`on conflict (domain, key) do update
+          set fence = excluded.fence, seq = excluded.seq, tag = excluded.tag,
+              value = excluded.value, updated_at = excluded.updated_at,
+              batch_id = excluded.batch_id, change_seq = default
+          where (seamline_records.fence, seamline_records.seq) < (excluded.fence, excluded.seq)`;
+  return sql`
+    insert into seamline_records (domain, key, fence, seq, tag, value, updated_at, batch_id)
+    select ${domain}, u.key, u.fence, u.seq, u.tag, u.value, now(), u.batch_id
+    from unnest(${sql.param(rows.map((r) => r.key))}::text[],
+                ${sql.param(rows.map((r) => r.version.fence))}::bigint[],
+                ${sql.param(rows.map((r) => r.version.seq))}::bigint[],
+                ${sql.param(rows.map((r) => r.tag ?? null))}::text[],
+                ${sql.param(rows.map((r) => JSON.stringify(r.value)))}::jsonb[],
+                ${sql.param([...batchIds])}::text[])
+      as u(key, fence, seq, tag, value, batch_id)
+    ${guard}
+    ${onConflict}
+    returning 1`;
+}
