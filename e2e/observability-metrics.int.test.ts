@@ -356,8 +356,9 @@ describe('seam metrics of a degraded pipeline (one Postgres replica down, a tigh
         SEAMLINE_RETRY_MIN_PER_SEC: '1',
         SEAMLINE_RETRY_TTL_MS: '1000',
       },
-      // Re-drive anything unanswered after 1 ms: every command is retried while in flight.
-      order: { orchestrator: { redriveAfterMs: 1, tickMs: 10 } },
+      // Re-drive anything unanswered after 1 ms, however fast the replies have been (a ceiling
+      // of 1 ms too): every command is retried while in flight.
+      order: { orchestrator: { redriveAfterMs: 1, redriveCeilingMs: 1, tickMs: 10 } },
     });
     await p.seed();
   });

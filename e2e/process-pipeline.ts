@@ -10,6 +10,7 @@ import type { AuditReport } from '@seamline/audit';
 import { inject } from 'vitest';
 import { dropNamespace } from './namespace-cleanup.ts';
 import { serviceSpecs, serviceUrl, startServices, stopServices } from '../infra/services.ts';
+import { stackOptionsFromEnv } from '../infra/stack/env-options.ts';
 import { waitFor } from '../infra/stack/index.ts';
 import type { ServiceSpec } from '../infra/stack/index.ts';
 
@@ -24,9 +25,13 @@ export class ProcessPipeline {
   private readonly stack = inject('stack');
   private readonly prefix = `p${this.suffix}`;
 
+  /** The stack the services run in: the one the tests signal (SEAMLINE_STACK_ROOT/_OFFSET). */
+  private readonly stackOptions = stackOptionsFromEnv();
+
   constructor(orderReplicas = 2, basePort = 3950) {
     const specs = serviceSpecs(this.stack, {
       orderReplicas,
+      portOffset: this.stackOptions.offset ?? 0,
       orderPort: basePort,
       paymentPort: basePort + 10,
       inventoryPort: basePort + 20,
@@ -55,7 +60,7 @@ export class ProcessPipeline {
   }
 
   async start(): Promise<void> {
-    await startServices(this.specs);
+    await startServices(this.specs, this.stackOptions);
     await this.leader();
     for (const [svc, body] of [
       ['payment-1', { customers: 50, balanceCents: 1_000_000, brokeCustomer: true }],
@@ -138,7 +143,10 @@ export class ProcessPipeline {
   }
 
   async stop(): Promise<void> {
-    await stopServices(this.specs.map((s) => s.name));
+    await stopServices(
+      this.specs.map((s) => s.name),
+      this.stackOptions,
+    );
     await dropNamespace(this.stack, Object.values(this.databases), this.prefix);
   }
 }

@@ -40,7 +40,7 @@ import { ProblemError, retryAfterSeconds, sendProblem } from './http/problem.ts'
 import { ProblemFilter } from './http/problem.filter.ts';
 import { Orchestrator } from './orchestrator/orchestrator.ts';
 import type { OrchestratorOptions } from './orchestrator/orchestrator.ts';
-import { OrderRecords } from './orchestrator/order-records.ts';
+import { ORDER_DOMAIN, OrderRecords } from './orchestrator/order-records.ts';
 import { WriteStall } from './orchestrator/write-stall.ts';
 import { OrderService } from './order-service.ts';
 import {
@@ -137,6 +137,9 @@ async function buildOrderApp(
       database: config.database,
       replicaTimeoutMs: config.replicaTimeoutMs,
       observer: quorumMetricsObserver(metrics),
+      // A deposed leader's last write that reached one replica is spread, not left divergent
+      // for ever: every saga write derives from a fenced read of that saga (ADR 0015).
+      spreadStaleBatches: [ORDER_DOMAIN],
       ...(config.unsafeNoFencing ? { unsafe: { fencing: false } } : {}),
     }),
   );

@@ -59,8 +59,10 @@ export async function auditStack(options: AuditStackOptions): Promise<AuditRepor
 
   let repairedKeys = 0;
   if (options.repair) {
+    // The order domain spreads a stale leader's batch as the order service does (ADR 0015).
+    const spread = [{ ...DEFAULT_DOMAINS, ...options.domains }.order];
     for (const db of ORDER)
-      repairedKeys += await repairDatabase(replicas, databases[db], timeoutMs);
+      repairedKeys += await repairDatabase(replicas, databases[db], timeoutMs, spread);
   }
   const [order, payment, inventory] = await Promise.all(
     ORDER.map((db) => readDatabase(replicas, databases[db], timeoutMs)),
@@ -91,8 +93,14 @@ async function repairDatabase(
   replicas: readonly ReplicaEndpoint[],
   database: string,
   timeoutMs: number,
+  spreadStaleBatches: readonly string[],
 ): Promise<number> {
-  const store = await QuorumStore.open({ replicas, database, replicaTimeoutMs: timeoutMs });
+  const store = await QuorumStore.open({
+    replicas,
+    database,
+    replicaTimeoutMs: timeoutMs,
+    spreadStaleBatches,
+  });
   try {
     const reports = await store.antiEntropy();
     return reports.reduce((sum, r) => sum + r.divergent, 0);

@@ -33,6 +33,8 @@ export class BatchRepair {
     private readonly replica: (name: string) => Replica,
     private readonly writeQuorum: number,
     private readonly observer: QuorumObserver,
+    /** Domains whose stale batches spread past a newer fence (QuorumStoreOptions). */
+    private readonly spreadStale: ReadonlySet<string> = new Set(),
   ) {}
 
   /**
@@ -100,8 +102,11 @@ export class BatchRepair {
         for (const b of group.batches) {
           if (!groupCopies.has(b.id)) groupCopies.set(b.id, recordCopies(b, held));
         }
-        const outcome = await this.replica(target).repair(domain, group, (fence) =>
-          fenceAllowsGroup(fence, group, groupCopies, this.writeQuorum),
+        const spread = this.spreadStale.has(domain);
+        const outcome = await this.replica(target).repair(
+          domain,
+          group,
+          (fence) => spread || fenceAllowsGroup(fence, group, groupCopies, this.writeQuorum),
         );
         if (outcome.kind === 'ack') {
           repaired += group.records.length;

@@ -84,6 +84,16 @@ export interface QuorumStoreOptions {
   /** Milliseconds clock, for ejection backoff. @default Date.now */
   readonly clock?: () => number;
   /**
+   * Domains whose repair spreads a stale writer's batch past a newer fence (whole, never split).
+   * Only for a domain whose writer derives every write of a record from a fenced read of that
+   * same record and nothing else (the order domain: one saga per record, its immutable response
+   * row): a successor then either read the batch and built on it, or will overwrite it with a
+   * newer version. Every other domain refuses such a batch (ADR 0015): there a successor may
+   * have decided one record from another one the batch changed (a balance and its ledger entry).
+   * @default []
+   */
+  readonly spreadStaleBatches?: readonly string[];
+  /**
    * Test switches that turn a protection off so its test can be shown to fail. Never set in
    * production code.
    */
@@ -106,6 +116,7 @@ export interface ResolvedOptions {
   readonly antiEntropySettleMs: number;
   readonly fencing: boolean;
   readonly writeBack: boolean;
+  readonly spreadStaleBatches: ReadonlySet<string>;
 }
 
 const schema = z.object({
@@ -147,5 +158,6 @@ export function resolveOptions(options: QuorumStoreOptions): ResolvedOptions {
     clock: options.clock ?? Date.now,
     fencing: options.unsafe?.fencing ?? true,
     writeBack: options.unsafe?.writeBack ?? true,
+    spreadStaleBatches: new Set(options.spreadStaleBatches ?? []),
   };
 }

@@ -81,7 +81,12 @@ export class QuorumStore {
     this.replicas = new Map(
       o.replicas.map((r) => [r.name, new Replica(r, o.database, o.replicaTimeoutMs, o.poolSize)]),
     );
-    this.repairs = new BatchRepair((name) => this.replica(name), o.writeQuorum, o.observer);
+    this.repairs = new BatchRepair(
+      (name) => this.replica(name),
+      o.writeQuorum,
+      o.observer,
+      o.spreadStaleBatches,
+    );
     this.entropy = new IncrementalAntiEntropy(
       [...this.replicas.values()],
       this.repairs,

@@ -101,6 +101,44 @@ describe('hole 3: repair keeps batches whole and respects the fence', () => {
   });
 });
 
+describe('a domain that spreads stale batches (the order domain)', () => {
+  it('converges on a deposed leader last write that reached one replica, where a strict domain stays divergent', async () => {
+    // A leader killed right after its write of a saga reached one replica: (1,2) sits on C only;
+    // the successor fenced all three and never writes that saga again (its fenced read may
+    // well have seen the (1,2) version, and a terminal saga is never written).
+    for (const [domain, spread] of [
+      ['spread-order', true],
+      ['spread-strict', false],
+    ] as const) {
+      const leader = await fx.open({ holder: 'leader-1' });
+      await leader.write(domain, [put('order:1', 1, 1, 'PENDING')], { token: 1 });
+      const onC = await fx.open({
+        holder: 'leader-1',
+        replicas: only(C),
+        writeQuorum: 1,
+        readQuorum: 1,
+      });
+      await onC.write(domain, [put('order:1', 1, 2, 'COMPLETED')], { token: 1 });
+      const successor = await fx.open({ holder: 'leader-2' });
+      await successor.claimFence(domain, 2);
+      const auditor = await fx.open({
+        replicas: all(),
+        ...(spread ? { spreadStaleBatches: [domain] } : {}),
+      });
+      const report = (await auditor.antiEntropy()).find((r) => r.domain === domain);
+      const onA = await fx.rowOn(A, domain, 'order:1');
+      if (spread) {
+        expect(report).toMatchObject({ divergent: 1, refused: 0 });
+        expect(onA).toMatchObject({ fence: 1, seq: 2, value: 'COMPLETED' });
+        expect(await fx.rowOn(B, domain, 'order:1')).toMatchObject({ value: 'COMPLETED' });
+      } else {
+        expect(report?.refused).toBeGreaterThanOrEqual(1);
+        expect(onA).toMatchObject({ fence: 1, seq: 1, value: 'PENDING' });
+      }
+    }
+  });
+});
+
 describe('hole 7: anti-entropy is incremental', () => {
   it('compares only the keys changed since its watermark, after one paged full pass', async () => {
     const domain = 'h7-incremental';
