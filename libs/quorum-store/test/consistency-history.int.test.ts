@@ -1,0 +1,252 @@
+/**
+ * Issue 11, item 1: records client histories against the real quorum store (three PostgreSQL
+ * instances) and checks them. Hunts: a linearizable-mode read that misses an acknowledged
+ * write or sees a value come back after a newer one was returned (a broken ABD write-back), a
+ * default-mode read older than a completed write (not even a regular register), and a checker
+ * that cannot fail: eventual mode and the write-back switch must be flagged.
+ *
+ * Each test runs concurrent clients on a few keys while a nemesis pauses and resumes replicas,
+ * plus one scripted schedule on its own key that a weaker store always fails: the replicas are
+ * killed, restarted and paused so that reads land on the replicas a protection is meant to fix.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Operation, Value } from '@seamline/history-check';
+import { checkLinearizable, checkRegular, HistoryRecorder } from '@seamline/history-check';
+import { seededRandom } from '@seamline/retry-budget';
+import { waitFor } from '../../../infra/stack/index.ts';
+import type { QuorumStore, QuorumStoreOptions } from '../index.ts';
+import { IndeterminateWriteError, QuorumUnavailableError } from '../index.ts';
+import { replicaFixture } from './replica-fixture.ts';
+
+const fx = replicaFixture();
+afterEach(() => fx.cleanup());
+afterAll(() => fx.dropDatabase());
+
+const [A, B, C] = ['pg-1', 'pg-2', 'pg-3'] as const;
+const TOKEN = 1;
+const seed = Number(process.env['HC_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+console.info(`[consistency-history] seed=${seed} (rerun with HC_SEED=${seed})`);
+
+/** Ejection off: the scripted schedules decide which replicas answer, not the health tracker. */
+const base: Partial<QuorumStoreOptions> = {
+  replicaTimeoutMs: 400,
+  ejection: { failuresToEject: 1_000_000 },
+};
+
+/**
+ * The clients' view of the store. Versions come from one counter taken at invocation, as from
+ * the single fenced writer of a partition: a write that completed before another began has the
+ * lower version.
+ */
+class Clients {
+  readonly rec = new HistoryRecorder();
+  completed = 0;
+  private seq = 0;
+
+  constructor(
+    private readonly store: QuorumStore,
+    private readonly domain: string,
+  ) {}
+
+  async write(process: string, key: string): Promise<Value> {
+    const seq = ++this.seq;
+    const value = `${process}:${seq}`;
+    const op = this.rec.invoke({ process, key, kind: 'write', value });
+    try {
+      await this.store.write(this.domain, [{ key, version: { fence: TOKEN, seq }, value }], {
+        token: TOKEN,
+      });
+      op.ok();
+    } catch (err) {
+      // Unavailable means provably applied nowhere; anything else may have applied.
+      if (err instanceof QuorumUnavailableError) op.fail();
+      else op.info();
+      throw err;
+    } finally {
+      this.completed += 1;
+    }
+    return value;
+  }
+
+  async read(process: string, key: string): Promise<Value> {
+    const op = this.rec.invoke({ process, key, kind: 'read' });
+    try {
+      const value = ((await this.store.read(this.domain, key))?.value ?? null) as Value;
+      op.ok(value);
+      return value;
+    } catch (err) {
+      op.fail();
+      throw err;
+    } finally {
+      this.completed += 1;
+    }
+  }
+
+  /** `clients` sequential clients, each doing `ops` random reads and writes on `keys`. */
+  async run(clients: number, ops: number, keys: readonly string[]): Promise<void> {
+    const random = seededRandom(seed);
+    const plans = Array.from({ length: clients }, () =>
+      Array.from({ length: ops }, () => ({
+        key: keys[Math.floor(random() * keys.length)]!,
+        write: random() < 0.4,
+      })),
+    );
+    await Promise.all(
+      plans.map(async (plan, c) => {
+        for (const { key, write } of plan) {
+          const process = `c${c}`;
+          await (write ? this.write(process, key) : this.read(process, key)).catch(() => {});
+        }
+      }),
+    );
+  }
+
+  async awaitCompleted(target: number, done: () => boolean): Promise<void> {
+    await waitFor(() => this.completed >= target || done(), {
+      what: `${target} completed operations`,
+      timeoutMs: 30_000,
+      intervalMs: 5,
+    });
+  }
+}
+
+/** Pauses each replica in turn while the clients complete `every` operations, then resumes it. */
+async function nemesis(clients: Clients, done: () => boolean, every: number): Promise<number> {
+  let pauses = 0;
+  for (const replica of [B, C, A, B]) {
+    if (done()) break;
+    await fx.pause(replica);
+    pauses += 1;
+    await clients.awaitCompleted(clients.completed + every, done);
+    await fx.resume(replica);
+    await clients.awaitCompleted(clients.completed + every, done);
+  }
+  return pauses;
+}
+
+async function concurrentPhase(clients: Clients): Promise<void> {
+  let finished = false;
+  const work = clients.run(5, 40, ['k1', 'k2', 'k3']).finally(() => {
+    finished = true;
+  });
+  const pauses = await nemesis(clients, () => finished, 15);
+  await work;
+  expect(pauses, 'the nemesis paused replicas while clients ran').toBeGreaterThanOrEqual(2);
+}
+
+/**
+ * Leaves a write of `new` on replica A alone (B and C killed while it ran, then restarted
+ * without it), then reads once from A and B (C paused) and once from B and C (A paused). The
+ * first read returns `new`; a store that does not write it back before returning lets the
+ * second read return `old`: a new-then-old inversion.
+ */
+async function lonelyWriteSchedule(clients: Clients): Promise<Value[]> {
+  const key = 'lonely';
+  const old = await clients.write('s', key);
+  for (const r of [A, B, C])
+    await expect.poll(() => fx.rowOn(r, 'hist', key).then((x) => x?.value)).toBe(old);
+  await Promise.all([fx.kill(B), fx.kill(C)]);
+  const err = await clients.write('s', key).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(IndeterminateWriteError);
+  await Promise.all([fx.restart(B), fx.restart(C)]);
+  expect((await fx.rowOn(B, 'hist', key))?.value).toBe(old);
+  expect((await fx.rowOn(C, 'hist', key))?.value).toBe(old);
+  await fx.pause(C);
+  const first = await clients.read('r1', key);
+  await fx.resume(C);
+  await fx.pause(A);
+  const second = await clients.read('r2', key);
+  await fx.resume(A);
+  return [first, second];
+}
+
+/** After a completed write, replica C alone misses it (killed, restarted); then only C answers. */
+async function staleReplicaSchedule(clients: Clients): Promise<Value> {
+  const key = 'stale';
+  await clients.write('s', key);
+  await fx.kill(C);
+  await clients.write('s', key);
+  await fx.restart(C);
+  await fx.pause(A);
+  await fx.pause(B);
+  const seen = await clients.read('r', key);
+  await fx.resume(A);
+  await fx.resume(B);
+  return seen;
+}
+
+function linearizability(ops: readonly Operation[]) {
+  const result = checkLinearizable(ops);
+  return {
+    verdict: result.verdict,
+    explanations: result.keys.flatMap((k) =>
+      k.explanation === undefined ? [] : [`${k.key}: ${k.explanation.message}`],
+    ),
+  };
+}
+
+describe('recorded histories of the quorum store, checked (issue 11)', () => {
+  it('linearizable mode passes the linearizability check under replica pauses and a lonely write', async () => {
+    const store = await fx.open({ ...base, consistency: 'linearizable' });
+    const clients = new Clients(store, 'hist');
+    await concurrentPhase(clients);
+    const [first, second] = await lonelyWriteSchedule(clients);
+    expect(first).toBe(second);
+    const ops = clients.rec.history();
+    const lin = linearizability(ops);
+    expect(lin.explanations, `seed ${seed}`).toEqual([]);
+    expect(lin.verdict).toBe('ok');
+    expect(checkRegular(ops).verdict).toBe('ok');
+  });
+
+  it('flags linearizable mode with the write-back switched off: new, then old', async () => {
+    const store = await fx.open({
+      ...base,
+      consistency: 'linearizable',
+      unsafe: { writeBack: false },
+    });
+    const clients = new Clients(store, 'hist');
+    const [first, second] = await lonelyWriteSchedule(clients);
+    expect(first).not.toBe(second);
+    const lin = checkLinearizable(clients.rec.history());
+    expect(lin.verdict).toBe('violation');
+    const flagged = lin.keys.find((k) => k.verdict === 'violation');
+    expect(flagged?.key).toBe('lonely');
+    expect(flagged?.explanation?.stuck?.process).toBe('r2');
+  });
+
+  it('flags eventual mode (R = 1): a read from the one replica that missed a completed write', async () => {
+    const store = await fx.open({
+      ...base,
+      consistency: 'eventual',
+      writeQuorum: 2,
+      readQuorum: 1,
+    });
+    const clients = new Clients(store, 'hist');
+    await concurrentPhase(clients);
+    await staleReplicaSchedule(clients);
+    const ops = clients.rec.history();
+    const lin = checkLinearizable(ops);
+    expect(lin.keys.find((k) => k.key === 'stale')?.verdict).toBe('violation');
+    const regular = checkRegular(ops);
+    expect(regular.violations.map((v) => [v.kind, v.read.key])).toContainEqual([
+      'stale-read',
+      'stale',
+    ]);
+  });
+
+  it('default quorum mode keeps a regular register with read-your-writes under the same faults', async () => {
+    const store = await fx.open({ ...base });
+    expect(store.consistency).toBe('quorum');
+    const clients = new Clients(store, 'hist');
+    await concurrentPhase(clients);
+    await lonelyWriteSchedule(clients);
+    await staleReplicaSchedule(clients);
+    const regular = checkRegular(clients.rec.history());
+    expect(
+      regular.violations.map((v) => v.message),
+      `seed ${seed}`,
+    ).toEqual([]);
+    expect(regular.readsChecked).toBeGreaterThan(50);
+  });
+});
