@@ -249,6 +249,20 @@ describe('generated histories', () => {
     }
   });
 
+  it('decides a 3,000-operation history of 20 concurrent clients within the default budget', () => {
+    const seed = baseSeed + 50_000;
+    const ops = generateHistory(seededRandom(seed), {
+      processes: 20,
+      keys: 3,
+      ops: 3_000,
+      casRate: 0,
+    });
+    const started = performance.now();
+    const result = checkLinearizable(ops);
+    expect(result.verdict, `seed ${seed}`).toBe('ok');
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
+
   it('agrees with an exhaustive search on small mutated histories, and linearizable implies regular', () => {
     let violations = 0;
     for (let n = 0; n < 3000; n++) {
