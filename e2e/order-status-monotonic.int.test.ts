@@ -100,7 +100,7 @@ describe('order status reads per client (issue 11)', () => {
     expect(result.violations.map((v) => v.message)).toEqual([]);
     const seen = new Set(observations.map((o) => o.state));
     console.info(
-      `[order-status-monotonic] ${observations.length} reads, statuses seen: ${[...seen].join(', ')}`,
+      `[order-status-monotonic] ${observations.length} reads (${readsWhilePaused} with ${PAUSED_REPLICA} paused), statuses seen: ${[...seen].join(', ')}`,
     );
     expect(readsWhilePaused, 'reads made while a replica was paused').toBeGreaterThan(0);
     // The check saw the paths it guards: orders that completed and orders that were cancelled.
