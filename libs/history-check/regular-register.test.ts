@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '@seamline/history-check';
 import { checkLinearizable, checkRegular, fromEvents } from '@seamline/history-check';
+import { seededRandom } from '@seamline/retry-budget';
+import { simulateQuorum } from './test/quorum-simulation.ts';
 
 const w = (process: string, value: string): HistoryEvent => ({
   type: 'invoke',
@@ -82,5 +84,43 @@ describe('regular register check', () => {
       checkRegular(fromEvents([w('a', '1'), { type: 'fail', process: 'a' }, r('b'), ok('b', '1')]))
         .verdict,
     ).toBe('violation');
+  });
+});
+
+describe('regular register check against a simulated quorum without write-back', () => {
+  const baseSeed = Number(process.env['HC_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+  console.info(`[regular-register.test] base seed=${baseSeed} (rerun with HC_SEED=${baseSeed})`);
+  const model = { replicas: 3, clients: 4, opsPerClient: 25, keys: 2 };
+
+  it('passes every history when R + W > N, while linearizability is broken in some', () => {
+    let notLinearizable = 0;
+    for (let n = 0; n < 200; n++) {
+      const seed = baseSeed + n;
+      const ops = simulateQuorum(seededRandom(seed), { ...model, writeQuorum: 2, readQuorum: 2 });
+      const result = checkRegular(ops);
+      expect(
+        result.violations.map((v) => v.message),
+        `seed ${seed}`,
+      ).toEqual([]);
+      if (checkLinearizable(ops).verdict === 'violation') notLinearizable += 1;
+    }
+    console.info(`[regular-register.test] R=W=2: ${notLinearizable}/200 not linearizable`);
+    // The model does produce the new-then-old inversions that set the two properties apart.
+    expect(notLinearizable).toBeGreaterThan(0);
+  });
+
+  it('flags stale reads when R + W <= N', () => {
+    let flagged = 0;
+    for (let n = 0; n < 200; n++) {
+      const seed = baseSeed + 10_000 + n;
+      const ops = simulateQuorum(seededRandom(seed), { ...model, writeQuorum: 1, readQuorum: 1 });
+      if (checkRegular(ops).verdict === 'violation') {
+        flagged += 1;
+        // Anything not regular is not linearizable either.
+        expect(checkLinearizable(ops).verdict, `seed ${seed}`).toBe('violation');
+      }
+    }
+    console.info(`[regular-register.test] R=W=1: ${flagged}/200 flagged`);
+    expect(flagged).toBeGreaterThan(20);
   });
 });
