@@ -150,9 +150,21 @@ function explain(
   const message =
     stuck === undefined
       ? `not linearizable: the longest linearizable prefix has ${prefix}`
-      : `not linearizable: after ${prefix} (register = ${JSON.stringify(value)}), ${describeOp(stuck)} must take effect before it completes, and cannot in any order`;
+      : `not linearizable: after ${prefix} (register = ${JSON.stringify(value)}), ${describeOp(stuck)} had to take effect next (before it completed) and could not; no other order gets further`;
   return { longestPrefix: best, stuck, message };
 }
+
+/** The list head's placeholder; never stepped. */
+const SENTINEL: Operation = {
+  id: -1,
+  process: '',
+  key: '',
+  kind: 'read',
+  value: null,
+  invoke: -Infinity,
+  complete: -Infinity,
+  outcome: 'fail',
+};
 
 function buildList(ops: readonly Operation[]): Entry {
   const entries: Entry[] = [];
@@ -183,7 +195,7 @@ function buildList(ops: readonly Operation[]): Entry {
     (a, b) => a.time - b.time || (a.isCall === b.isCall ? a.op.id - b.op.id : a.isCall ? -1 : 1),
   );
   const head: Entry = {
-    op: ops[0]!,
+    op: SENTINEL,
     index: -1,
     time: -Infinity,
     isCall: false,
