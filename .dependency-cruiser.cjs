@@ -21,6 +21,13 @@ module.exports = {
       from: { path: '^libs/', pathNot: '(^libs/[^/]+/test/|\\.test\\.ts$)' },
       to: { path: '^(infra|chaos|bench)/' },
     },
+    {
+      name: 'history-check-is-pure',
+      severity: 'error',
+      // The checker judges the other libs' histories; it depends on nothing, so it runs anywhere.
+      from: { path: '^libs/history-check/', pathNot: '(^libs/history-check/test/|\\.test\\.ts$)' },
+      to: { pathNot: '^libs/history-check/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

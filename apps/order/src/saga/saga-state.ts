@@ -45,6 +45,18 @@ export interface Saga {
   readonly finishedAt: number | null;
 }
 
+/**
+ * How a status may change, as the saga machine moves it: forward only. A client that saw one
+ * status must never read an earlier one afterwards (checked against recorded reads by
+ * `checkMonotonicReads` of @seamline/history-check).
+ */
+export const STATUS_PROGRESS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  PENDING: ['COMPENSATING', 'COMPLETED', 'CANCELLED'],
+  COMPENSATING: ['CANCELLED'],
+  COMPLETED: [],
+  CANCELLED: [],
+};
+
 export function isTerminal(status: OrderStatus): boolean {
   return status === 'COMPLETED' || status === 'CANCELLED';
 }
