@@ -34,9 +34,11 @@ async function onReplica<T>(index: number, sql: string, params: unknown[] = []):
 const REPLICAS = [0, 1, 2];
 type Row = { key: string; deleted: boolean; tag: string | null; value: unknown };
 const rowsOf = (index: number, keys: string[]) =>
-  onReplica<Row>(index, 'select key, deleted, tag, value from seamline_records where key = any($1)', [
-    keys,
-  ]);
+  onReplica<Row>(
+    index,
+    'select key, deleted, tag, value from seamline_records where key = any($1)',
+    [keys],
+  );
 
 beforeAll(async () => {
   p = await Pipeline.start({

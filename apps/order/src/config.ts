@@ -59,7 +59,11 @@ const schema = z.object({
   SEAMLINE_MAX_OPEN_SAGAS: z.coerce.number().int().positive().default(1000),
   SEAMLINE_MAX_STORE_BACKLOG: z.coerce.number().int().positive().default(40),
   SEAMLINE_ANTI_ENTROPY_MS: z.coerce.number().int().min(0).default(60_000),
-  SEAMLINE_ORDER_RETENTION_MS: z.coerce.number().int().min(0).default(7 * 86_400_000),
+  SEAMLINE_ORDER_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 86_400_000),
   SEAMLINE_RETENTION_EVERY_MS: z.coerce.number().int().min(0).default(60_000),
   SEAMLINE_RETENTION_PAGE: z.coerce.number().int().min(1).max(10_000).default(500),
   SEAMLINE_TOMBSTONE_GRACE_MS: z.coerce.number().int().min(0).default(3_600_000),

@@ -79,16 +79,22 @@ export function checkOrderOutcomes(
     const missing =
       pruned.status === 'COMPLETED'
         ? [
-            ...(['reserve', 'charge'] as const).filter((k) => of[k].length === 0).map((k) => `no ${k}`),
+            ...(['reserve', 'charge'] as const)
+              .filter((k) => of[k].length === 0)
+              .map((k) => `no ${k}`),
             ...(['release', 'refund'] as const)
               .filter((k) => of[k].length > 0)
               .map((k) => `${of[k].length} ${k}(s)`),
           ]
         : [
             ...(of.charge.length > 0 && of.refund.length === 0 ? ['charge without refund'] : []),
-            ...(of.reserve.length > 0 && of.release.length === 0 ? ['reserve without release'] : []),
+            ...(of.reserve.length > 0 && of.release.length === 0
+              ? ['reserve without release']
+              : []),
             ...(of.refund.length > 0 && of.charge.length === 0 ? ['refund without charge'] : []),
-            ...(of.release.length > 0 && of.reserve.length === 0 ? ['release without reserve'] : []),
+            ...(of.release.length > 0 && of.reserve.length === 0
+              ? ['release without reserve']
+              : []),
           ];
     if (missing.length > 0) {
       violations.push(
