@@ -18,6 +18,8 @@ export const METRIC_NAMES = {
   quorumIndeterminate: 'seamline_quorum_indeterminate_total',
   replicaEjected: 'seamline_replica_ejected',
   replicaDivergence: 'seamline_replica_divergence_records',
+  recordsPruned: 'seamline_records_pruned_total',
+  recordsPurged: 'seamline_records_purged_total',
   // Leader election and fencing
   leaderChanges: 'seamline_leader_changes_total',
   leaderTerm: 'seamline_leader_term',

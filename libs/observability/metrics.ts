@@ -37,6 +37,10 @@ export interface SeamlineMetrics {
   readonly quorumIndeterminate: Counter<'op'>;
   readonly replicaEjected: Gauge<'replica'>;
   readonly replicaDivergence: Gauge<'domain'>;
+  /** Records retention deleted (written as tombstones or retired), per domain. */
+  readonly recordsPruned: Counter<'domain'>;
+  /** Rows retention removed for good: `kind` tombstone (from every replica) or batch. */
+  readonly recordsPurged: Counter<'domain' | 'kind'>;
 
   readonly leaderChanges: Counter;
   readonly leaderTerm: Gauge;
@@ -140,6 +144,18 @@ export function createMetrics(
       name: n.quorumRepairsRefused,
       help: "Repair groups a replica's fence refused: a stale batch on fewer than W replicas, never spread.",
       labelNames: ['domain'] as const,
+      registers,
+    }),
+    recordsPruned: new Counter({
+      name: n.recordsPruned,
+      help: 'Records retention deleted through the fenced write path (tombstones and retired responses).',
+      labelNames: ['domain'] as const,
+      registers,
+    }),
+    recordsPurged: new Counter({
+      name: n.recordsPurged,
+      help: 'Rows retention removed for good: tombstones held by every replica, unreferenced batch rows.',
+      labelNames: ['domain', 'kind'] as const,
       registers,
     }),
     quorumIndeterminate: new Counter({

@@ -2,6 +2,8 @@ export { QuorumStore } from './src/quorum-store.ts';
 export type {
   AntiEntropyReport,
   FenceClaim,
+  PurgeOptions,
+  PurgeReport,
   ReadOptions,
   ScanOptions,
   ScanPage,
@@ -36,5 +38,7 @@ export {
   QuorumUnavailableError,
 } from './src/errors.ts';
 export type { QuorumErrorCode, ReplicaFailure } from './src/errors.ts';
+export { purgeableTombstones } from './src/tombstone-purge.ts';
+export type { TombstoneRow } from './src/replica.ts';
 export { startAntiEntropyLoop } from './src/anti-entropy-loop.ts';
 export type { AntiEntropyLoopOptions } from './src/anti-entropy-loop.ts';

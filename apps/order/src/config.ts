@@ -59,6 +59,14 @@ const schema = z.object({
   SEAMLINE_MAX_OPEN_SAGAS: z.coerce.number().int().positive().default(1000),
   SEAMLINE_MAX_STORE_BACKLOG: z.coerce.number().int().positive().default(40),
   SEAMLINE_ANTI_ENTROPY_MS: z.coerce.number().int().min(0).default(60_000),
+  SEAMLINE_ORDER_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 86_400_000),
+  SEAMLINE_RETENTION_EVERY_MS: z.coerce.number().int().min(0).default(60_000),
+  SEAMLINE_RETENTION_PAGE: z.coerce.number().int().min(1).max(10_000).default(500),
+  SEAMLINE_TOMBSTONE_GRACE_MS: z.coerce.number().int().min(0).default(3_600_000),
   SEAMLINE_UNSAFE_NO_FENCING: z.enum(['on', 'off']).default('off'),
   SEAMLINE_CHAOS_STALL: z.enum(['off', 'create', 'transition', 'any']).default('off'),
   SEAMLINE_START_STEP_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
@@ -127,6 +135,25 @@ export interface OrderConfig {
    */
   readonly antiEntropyMs: number;
   /**
+   * SEAMLINE_ORDER_RETENTION_MS: a COMPLETED or CANCELLED order, and the response its
+   * Idempotency-Key replays, are deleted this long after the order finished; the same key then
+   * creates a new order (the idempotency window, README). 0 keeps them for ever.
+   * @default 604800000 (7 days)
+   */
+  readonly orderRetentionMs: number;
+  /**
+   * SEAMLINE_RETENTION_EVERY_MS: the leader runs a retention pass this long after the previous
+   * one ended; 0 turns retention off. @default 60000
+   */
+  readonly retentionEveryMs: number;
+  /** SEAMLINE_RETENTION_PAGE: responses examined, and rows purged, per pass. @default 500 */
+  readonly retentionPage: number;
+  /**
+   * SEAMLINE_TOMBSTONE_GRACE_MS: a tombstone (and an unreferenced batch row) is purged only when
+   * older than this, and a tombstone only once every replica holds it. @default 3600000 (1 h)
+   */
+  readonly tombstoneGraceMs: number;
+  /**
    * SEAMLINE_UNSAFE_NO_FENCING=on: TEST SWITCH, the replicas stop checking the fencing token,
    * only to show the paused-leader scenario fail without it. @default false
    */
@@ -177,6 +204,10 @@ export function readOrderConfig(env: NodeJS.ProcessEnv): OrderConfig {
     maxOpenSagas: e.SEAMLINE_MAX_OPEN_SAGAS,
     maxStoreBacklog: e.SEAMLINE_MAX_STORE_BACKLOG,
     antiEntropyMs: e.SEAMLINE_ANTI_ENTROPY_MS,
+    orderRetentionMs: e.SEAMLINE_ORDER_RETENTION_MS,
+    retentionEveryMs: e.SEAMLINE_RETENTION_EVERY_MS,
+    retentionPage: e.SEAMLINE_RETENTION_PAGE,
+    tombstoneGraceMs: e.SEAMLINE_TOMBSTONE_GRACE_MS,
     unsafeNoFencing: e.SEAMLINE_UNSAFE_NO_FENCING === 'on',
     chaosStall: e.SEAMLINE_CHAOS_STALL,
     startStepMs: e.SEAMLINE_START_STEP_MS,

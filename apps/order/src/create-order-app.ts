@@ -43,6 +43,7 @@ import type { OrchestratorOptions } from './orchestrator/orchestrator.ts';
 import { ORDER_DOMAIN, OrderRecords } from './orchestrator/order-records.ts';
 import { WriteStall } from './orchestrator/write-stall.ts';
 import { OrderService } from './order-service.ts';
+import { OrderRetention } from './retention/order-retention.ts';
 import {
   CLIENT_ATTEMPTS,
   METRICS,
@@ -61,6 +62,8 @@ export interface OrderApp {
   readonly service: OrderService;
   /** Present only with SEAMLINE_CHAOS_STALL (test switch): arms a self-pause before a write. */
   readonly writeStall: WriteStall | undefined;
+  /** Order retention (ADR 0017); its timer runs on the leader, tests may drive `pass()`. */
+  readonly retention: OrderRetention;
   close(): Promise<void>;
 }
 
@@ -419,6 +422,38 @@ async function buildOrderApp(
     ...antiEntropyLogObserver(log),
   });
 
+  // Retention: the leader prunes terminal orders past their retention now and then, off the
+  // request path, one bounded page per pass (ADR 0017).
+  const retention = new OrderRetention(
+    {
+      records,
+      store,
+      token: () => orchestrator.currentToken,
+      clock,
+      log,
+      onPass: (r) => {
+        if (r.records > 0) metrics.recordsPruned.inc({ domain: r.domain }, r.records);
+        if (r.purge !== undefined) {
+          if (r.purge.tombstones > 0)
+            metrics.recordsPurged.inc({ domain: r.domain, kind: 'tombstone' }, r.purge.tombstones);
+          if (r.purge.batches > 0)
+            metrics.recordsPurged.inc({ domain: r.domain, kind: 'batch' }, r.purge.batches);
+        }
+      },
+    },
+    {
+      retentionMs: config.orderRetentionMs,
+      pageSize: config.retentionPage,
+      graceMs: config.tombstoneGraceMs,
+    },
+  );
+  const retentionLoop = startAntiEntropyLoop({
+    everyMs: config.orderRetentionMs === 0 ? 0 : config.retentionEveryMs,
+    active: () => orchestrator.leading,
+    pass: () => retention.pass(),
+    onError: (err) => log.warn({ err: String(err) }, 'retention pass failed'),
+  });
+
   let closed = false;
   return {
     url: self,
@@ -429,12 +464,14 @@ async function buildOrderApp(
     log,
     service,
     writeStall,
+    retention,
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(lagTimer);
       clearInterval(attemptTimer);
       await antiEntropy.stop();
+      await retentionLoop.stop();
       await rejoin.close();
       await election.stop().catch(() => {});
       await orchestrator.abdicate('shutdown');

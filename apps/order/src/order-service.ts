@@ -87,8 +87,12 @@ export class OrderService {
     this.inFlight.add(key);
     try {
       const print = fingerprint(body);
-      const orderId = orderIdFor(key);
-      const placed = await this.records.loadPlaced(key, orderId);
+      // Retention may have pruned orders of this key before: the key then names a new order,
+      // with an id of its own (ADR 0017).
+      const placed = await this.records.loadPlaced(key, (generation) =>
+        orderIdFor(key, generation),
+      );
+      const orderId = placed.orderId;
       if (placed.response !== undefined) {
         const answer = replay(placed.response, print);
         // A predecessor's partial create can be replayed although no leader drives it.
@@ -113,6 +117,7 @@ export class OrderService {
           orderId,
           status: 202,
           bodyText: JSON.stringify(orderView(saga, false)),
+          ...(placed.pruned.length === 0 ? {} : { pruned: placed.pruned }),
         }),
         placed.saga,
       );
@@ -254,8 +259,16 @@ function replay(stored: StoredResponse, print: string): HttpAnswer {
  * The order id is derived from the Idempotency-Key: a retry after an indeterminate write can
  * only ever rewrite the same order, never leave a second one behind on some replica.
  */
-export function orderIdFor(key: string): string {
-  return `ord-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+/**
+ * The order an Idempotency-Key creates: deterministic, so a retry after an indeterminate create
+ * lands on the same order. `generation` counts the orders of this key retention already pruned
+ * (ADR 0017): each gets an id never used before, because payment and inventory key their books
+ * by order id for ever. @default 0
+ */
+export function orderIdFor(key: string, generation = 0): string {
+  const hash = createHash('sha256').update(key);
+  if (generation > 0) hash.update(`\u0000${generation}`);
+  return `ord-${hash.digest('hex').slice(0, 24)}`;
 }
 
 export function orderView(saga: Saga, withSteps: boolean): Record<string, unknown> {

@@ -15,7 +15,10 @@ import type { StoredRecord } from './replica-merge.ts';
  *   inventory  `stock:<sku>`           available, initial
  *              `ledger:<effectKey>`    kind reserve | release, orderId, items
  *
+ *              `http-idem:<key>`      `pruned`: orders retention deleted (orderId, status)
+ *
  * Every other record (idempotency records, charge states, reservations, tombstones) is ignored.
+ * A tombstone (a record retention deleted) is no record: the books skip it.
  */
 
 /** The domain each service writes its records in. */
@@ -51,6 +54,18 @@ const orderSchema = z.object({
   totalCents: z.number().nonnegative().refine(Number.isInteger, 'not a whole number of cents'),
   status: z.enum(['PENDING', 'COMPENSATING', 'COMPLETED', 'CANCELLED']),
   reason: z.string().nullish(),
+});
+/** What an Idempotency-Key remembers of the orders retention deleted (ADR 0017). */
+const keyRecordSchema = z.object({
+  pruned: z
+    .array(
+      z.object({
+        orderId: id,
+        status: z.enum(['COMPLETED', 'CANCELLED']),
+        reason: z.string().nullish(),
+      }),
+    )
+    .optional(),
 });
 const accountSchema = z.object({ customerId: id, balanceCents: cents, initialCents: cents });
 const paymentEntrySchema = z.object({
@@ -92,8 +107,18 @@ export interface EffectEntry {
   readonly items?: readonly { sku: string; qty: number }[];
 }
 
+/** An order retention deleted: only its outcome is left to check its effects against. */
+export interface PrunedOrderFact {
+  /** The `http-idem:<key>` record that remembers it. */
+  readonly key: string;
+  readonly orderId: string;
+  readonly status: 'COMPLETED' | 'CANCELLED';
+}
+
 export interface Books {
   readonly orders: readonly OrderFact[];
+  /** Orders retention deleted; their effects are checked by kind, not by amount. */
+  readonly prunedOrders: readonly PrunedOrderFact[];
   readonly effects: readonly EffectEntry[];
   readonly accounts: readonly z.infer<typeof accountSchema>[];
   readonly stock: readonly z.infer<typeof stockSchema>[];
@@ -116,6 +141,7 @@ export function readBooks(
 ): Books {
   const books = {
     orders: [] as OrderFact[],
+    prunedOrders: [] as PrunedOrderFact[],
     effects: [] as EffectEntry[],
     accounts: [] as Books['accounts'][number][],
     stock: [] as Books['stock'][number][],
@@ -132,9 +158,15 @@ export function readBooks(
     return undefined;
   };
   const inDomain = (database: ServiceDatabase) =>
-    (records[database] ?? []).filter((r) => r.domain === domains[database]);
+    (records[database] ?? []).filter((r) => r.domain === domains[database] && !r.deleted);
 
   for (const record of inDomain('order')) {
+    if (record.key.startsWith('http-idem:')) {
+      const held = parse(keyRecordSchema, record, 'order');
+      for (const p of held?.pruned ?? [])
+        books.prunedOrders.push({ key: record.key, orderId: p.orderId, status: p.status });
+      continue;
+    }
     if (!record.key.startsWith('order:')) continue;
     const order = parse(orderSchema, record, 'order');
     if (order) {

@@ -14,6 +14,9 @@ import { formatUnits, sameUnits } from './books.ts';
  *                never happened.
  *   PENDING / COMPENSATING ⇒ listed; a violation when every order must have finished.
  *
+ * An order retention deleted (ADR 0017) is known by its outcome only: COMPLETED ⇒ a reserve and a
+ * charge, nothing undone; CANCELLED ⇒ every effect undone. Amounts are no longer checkable.
+ *
  * An effect whose order the order service does not know is an orphan. Counts above one are
  * left to the double-effect check, so one fault is reported once.
  */
@@ -35,7 +38,8 @@ export function effectsByOrder(effects: readonly EffectEntry[]): Map<string, Eff
 }
 
 export function checkOrderOutcomes(
-  books: Pick<Books, 'orders' | 'effects'> & Partial<Pick<Books, 'unreadableOrders'>>,
+  books: Pick<Books, 'orders' | 'effects'> &
+    Partial<Pick<Books, 'unreadableOrders' | 'prunedOrders'>>,
   options: { expectTerminal: boolean },
 ): OutcomeFindings {
   const violations: Violation[] = [];
@@ -70,7 +74,43 @@ export function checkOrderOutcomes(
         }
     }
   }
-  const known = new Set([...books.orders.map((o) => o.orderId), ...(books.unreadableOrders ?? [])]);
+  for (const pruned of books.prunedOrders ?? []) {
+    const of = byOrder.get(pruned.orderId) ?? none;
+    const missing =
+      pruned.status === 'COMPLETED'
+        ? [
+            ...(['reserve', 'charge'] as const)
+              .filter((k) => of[k].length === 0)
+              .map((k) => `no ${k}`),
+            ...(['release', 'refund'] as const)
+              .filter((k) => of[k].length > 0)
+              .map((k) => `${of[k].length} ${k}(s)`),
+          ]
+        : [
+            ...(of.charge.length > 0 && of.refund.length === 0 ? ['charge without refund'] : []),
+            ...(of.reserve.length > 0 && of.release.length === 0
+              ? ['reserve without release']
+              : []),
+            ...(of.refund.length > 0 && of.charge.length === 0 ? ['refund without charge'] : []),
+            ...(of.release.length > 0 && of.reserve.length === 0
+              ? ['release without reserve']
+              : []),
+          ];
+    if (missing.length > 0) {
+      violations.push(
+        violation(
+          pruned.status === 'COMPLETED' ? 'incomplete-order' : 'uncompensated-effect',
+          pruned.key,
+          `pruned ${pruned.status} order ${pruned.orderId}: ${missing.join(', ')}`,
+        ),
+      );
+    }
+  }
+  const known = new Set([
+    ...books.orders.map((o) => o.orderId),
+    ...(books.unreadableOrders ?? []),
+    ...(books.prunedOrders ?? []).map((o) => o.orderId),
+  ]);
   for (const entry of books.effects) {
     if (!known.has(entry.orderId)) {
       violations.push(

@@ -18,6 +18,11 @@ export interface StoredRecord {
   readonly version: Version;
   readonly tag: string | null;
   readonly value: unknown;
+  /**
+   * A tombstone: retention deleted the record at this version. It wins the merge like any newer
+   * version (a stale live copy elsewhere is divergence, not a record), and the books skip it.
+   */
+  readonly deleted?: boolean;
 }
 
 /** Every row of one service database on one reachable replica. */

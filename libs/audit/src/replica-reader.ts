@@ -25,6 +25,7 @@ interface Row {
   seq: string;
   tag: string | null;
   value: unknown;
+  deleted: boolean;
 }
 
 export async function readDatabase(
@@ -69,7 +70,7 @@ async function readReplica(
   try {
     await client.connect();
     const result = await client.query<Row>(
-      `select domain, key, fence::text as fence, seq::text as seq, tag, value
+      `select domain, key, fence::text as fence, seq::text as seq, tag, value, deleted
          from seamline_records order by domain, key`,
     );
     healthy = true;
@@ -79,6 +80,7 @@ async function readReplica(
       version: { fence: Number(row.fence), seq: Number(row.seq) },
       tag: row.tag,
       value: row.value,
+      ...(row.deleted ? { deleted: true } : {}),
     }));
   } catch (error) {
     if (NOTHING_THERE.has((error as { code?: string }).code ?? '')) {

@@ -1,15 +1,18 @@
 import type { AntiEntropyReport } from './quorum-store.ts';
 
-/** Options of {@link startAntiEntropyLoop}. */
-export interface AntiEntropyLoopOptions {
+/**
+ * Options of {@link startAntiEntropyLoop}. `T` is what one pass reports; the same loop runs other
+ * background passes of the writer (retention, ADR 0017).
+ */
+export interface AntiEntropyLoopOptions<T = readonly AntiEntropyReport[]> {
   /** Runs one pass (normally `store.antiEntropy()`). */
-  readonly pass: () => Promise<readonly AntiEntropyReport[]>;
+  readonly pass: () => Promise<T>;
   /** Milliseconds between the end of one pass and the start of the next; 0 turns the loop off. */
   readonly everyMs: number;
   /** Only the process that should run it (e.g. the current writer) does; checked before each pass. */
   readonly active: () => boolean;
   /** Called with each finished pass's reports, or with the error of a failed pass. */
-  readonly onPass?: (reports: readonly AntiEntropyReport[]) => void;
+  readonly onPass?: (reports: T) => void;
   readonly onError?: (err: unknown) => void;
   /** Injected timer, for tests. @default setTimeout */
   readonly schedule?: (run: () => void, ms: number) => { cancel(): void };
@@ -21,9 +24,11 @@ export interface AntiEntropyLoopOptions {
  * audit. Passes never overlap: the next is scheduled after the previous one settles.
  * Returns `stop()`, which waits for a running pass to settle.
  */
-export function startAntiEntropyLoop(o: AntiEntropyLoopOptions): { stop(): Promise<void> } {
+export function startAntiEntropyLoop<T = readonly AntiEntropyReport[]>(
+  o: AntiEntropyLoopOptions<T>,
+): { stop(): Promise<void> } {
   if (!Number.isFinite(o.everyMs) || o.everyMs < 0)
-    throw new RangeError(`anti-entropy interval must be >= 0 ms, got ${o.everyMs}`);
+    throw new RangeError(`background pass interval must be >= 0 ms, got ${o.everyMs}`);
   const schedule =
     o.schedule ??
     ((run: () => void, ms: number) => {

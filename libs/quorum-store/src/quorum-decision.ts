@@ -90,6 +90,8 @@ export interface VersionedRecord {
    * batches, absent where the caller does not care.
    */
   readonly batchId?: string | null;
+  /** A tombstone (retention deleted the record at this version); absent means false. */
+  readonly deleted?: boolean;
 }
 
 export type ReadOutcome =

@@ -18,9 +18,10 @@ import type {
 import { decideRead, decideWrite, fenceQuorum, resolveRead } from './quorum-decision.ts';
 import type { InstalledFence } from './fence-rule.ts';
 import { claimToken } from './fence-rule.ts';
-import type { RecordWrite, ScanFilter } from './replica.ts';
+import type { RecordWrite, ScanFilter, TombstoneRow } from './replica.ts';
 import { Replica } from './replica.ts';
 import { ReplicaHealth } from './replica-health.ts';
+import { purgeableTombstones } from './tombstone-purge.ts';
 
 export interface WriteOptions {
   /** The writer's fencing token; each replica refuses it if it installed a higher one. */
@@ -38,6 +39,30 @@ export interface ReadOptions {
    * read sees it; a plain read of the fastest R replicas can miss it (ADR 0010).
    */
   readonly fence?: number;
+  /**
+   * Return tombstones too (records with `deleted: true`), e.g. to write the key again above the
+   * version that deleted it. By default a tombstone reads as absent. @default false
+   */
+  readonly withTombstones?: boolean;
+}
+
+/** Options of {@link QuorumStore.purge}. */
+export interface PurgeOptions {
+  /** Only tombstones and batch rows older than this (by each replica's clock) are removed. */
+  readonly graceMs: number;
+  /** Tombstones, and batch rows per replica, removed at most in one call. @default 500 */
+  readonly limit?: number;
+}
+
+/** What one {@link QuorumStore.purge} removed. */
+export interface PurgeReport {
+  readonly domain: string;
+  /** Tombstones removed (each from every replica). */
+  readonly tombstones: number;
+  /** Batch rows removed, over all replicas. */
+  readonly batches: number;
+  /** Replicas that did not answer: no tombstone is removed while one is unreachable. */
+  readonly unreachable: readonly string[];
 }
 
 /** A fence this store installed for a new term. */
@@ -206,10 +231,16 @@ export class QuorumStore {
     options: ReadOptions = {},
   ): Promise<Map<string, VersionedRecord>> {
     if (keys.length === 0) return new Map();
-    return this.timed('read', async () => {
+    const found = await this.timed('read', async () => {
       const responses = await this.readRound((r) => r.read(domain, keys), domain, options.fence);
       return this.settleRead(domain, responses);
     });
+    if (options.withTombstones !== true) {
+      // The tombstone took part in choosing the winner (it beats a stale live copy) and in
+      // repair; to the caller a deleted record is simply not there.
+      for (const [k, rec] of found) if (rec.deleted === true) found.delete(k);
+    }
+    return found;
   }
 
   /**
@@ -244,6 +275,71 @@ export class QuorumStore {
       this.entropyPass = undefined;
     });
     return this.entropyPass;
+  }
+
+  /**
+   * Physically removes what retention deleted (tombstone-purge.ts, ADR 0017): tombstones older
+   * than `graceMs` that every replica holds at the same version, from every replica, and the
+   * batch rows older than `graceMs` that no record names any more (superseded or purged). Runs
+   * no fence: it removes only what the fenced writes already decided, and nothing a repair could
+   * still need. Bounded by `limit`; call again for the rest.
+   */
+  async purge(domain: string, options: PurgeOptions): Promise<PurgeReport> {
+    const limit = options.limit ?? 500;
+    const all = [...this.replicas.values()];
+    const unreachable = new Set<string>();
+    const candidates = new Map<string, TombstoneRow>();
+    await Promise.all(
+      all.map(async (r) => {
+        try {
+          for (const t of await r.tombstones(domain, options.graceMs, limit))
+            if (candidates.size < limit) candidates.set(t.key, t);
+        } catch {
+          unreachable.add(r.name);
+        }
+      }),
+    );
+    let tombstones = 0;
+    if (candidates.size > 0 && unreachable.size === 0) {
+      const keys = [...candidates.keys()];
+      const held = new Map<string, Map<string, VersionedRecord>>();
+      await Promise.all(
+        all.map(async (r) => {
+          try {
+            held.set(r.name, await r.read(domain, keys));
+          } catch {
+            unreachable.add(r.name);
+          }
+        }),
+      );
+      const purgeable = purgeableTombstones([...candidates.values()], held, all.length);
+      if (purgeable.length > 0) {
+        const removed = await Promise.all(
+          all.map((r) =>
+            r.deleteTombstones(domain, purgeable).catch(() => {
+              unreachable.add(r.name);
+              return 0;
+            }),
+          ),
+        );
+        // A tombstone counts once, removed from every replica that had it.
+        tombstones = Math.max(0, ...removed);
+      }
+    }
+    const batches = await Promise.all(
+      all.map((r) =>
+        r.purgeBatches(domain, options.graceMs, limit).catch(() => {
+          unreachable.add(r.name);
+          return 0;
+        }),
+      ),
+    );
+    return {
+      domain,
+      tombstones,
+      batches: batches.reduce((a, b) => a + b, 0),
+      unreachable: [...unreachable].sort(),
+    };
   }
 
   async close(): Promise<void> {

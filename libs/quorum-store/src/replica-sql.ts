@@ -19,6 +19,11 @@ export interface RecordWrite {
   readonly version: { readonly fence: number; readonly seq: number };
   readonly tag?: string | null;
   readonly value: unknown;
+  /**
+   * A tombstone: this version deletes the record (write `value: null`, `tag: null`). It travels
+   * and wins like any version; readers treat it as absent. @default false
+   */
+  readonly deleted?: boolean;
 }
 
 /** The identity a batch is written under. */
@@ -183,11 +188,83 @@ export async function readChanges(
   }));
 }
 
-/** The highest change sequence a replica handed out so far (0 when it holds no record). */
+/**
+ * The highest change sequence a replica handed out so far (0 when it never handed one out).
+ * Read from the sequence, not from the rows: purging a tombstone removes rows, and the highest
+ * remaining row must not look like a rebuilt replica to anti-entropy.
+ */
 export async function lastChange(db: Db): Promise<number> {
   const found = await db.execute<{ last: string | null }>(sql`
-    select max(change_seq)::text as last from seamline_records`);
+    select pg_sequence_last_value(
+             pg_get_serial_sequence('seamline_records', 'change_seq')::regclass)::text as last`);
   return Number(found.rows[0]?.last ?? 0);
+}
+
+/** A tombstone as a replica holds it: a purge candidate. */
+export interface TombstoneRow {
+  readonly key: string;
+  readonly version: { readonly fence: number; readonly seq: number };
+}
+
+/** Up to `limit` tombstones of `domain` older than `graceMs` (by this replica's clock). */
+export async function readTombstones(
+  db: Db,
+  domain: string,
+  graceMs: number,
+  limit: number,
+): Promise<TombstoneRow[]> {
+  const found = await db.execute<{ key: string; fence: string; seq: string }>(sql`
+    select key, fence::text as fence, seq::text as seq from seamline_records
+    where domain = ${domain} and deleted
+      and updated_at < now() - make_interval(secs => ${graceMs / 1000})
+    order by updated_at
+    limit ${limit}`);
+  return found.rows.map((r) => ({
+    key: r.key,
+    version: { fence: Number(r.fence), seq: Number(r.seq) },
+  }));
+}
+
+/**
+ * Removes these tombstones, each only while the replica still holds it at exactly that version
+ * (a newer write of the key in between keeps its row). Returns the rows removed.
+ */
+export async function deleteTombstones(
+  db: Db,
+  domain: string,
+  rows: readonly TombstoneRow[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await db.execute(sql`
+    delete from seamline_records r
+    using unnest(${sql.param(rows.map((t) => t.key))}::text[],
+                 ${sql.param(rows.map((t) => t.version.fence))}::bigint[],
+                 ${sql.param(rows.map((t) => t.version.seq))}::bigint[]) as u(key, fence, seq)
+    where r.domain = ${domain} and r.key = u.key and r.deleted
+      and r.fence = u.fence and r.seq = u.seq`);
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Removes up to `limit` batch rows of `domain` older than `graceMs` that no record of this
+ * replica names any more: every member was overwritten by a later batch or purged. Repair only
+ * ever copies the batch of a key's newest version, which some record still names.
+ */
+export async function purgeBatches(
+  db: Db,
+  domain: string,
+  graceMs: number,
+  limit: number,
+): Promise<number> {
+  const result = await db.execute(sql`
+    delete from seamline_batches
+    where batch_id in (
+      select b.batch_id from seamline_batches b
+      where b.domain = ${domain}
+        and b.written_at < now() - make_interval(secs => ${graceMs / 1000})
+        and not exists (select 1 from seamline_records r where r.batch_id = b.batch_id)
+      limit ${limit})`);
+  return result.rowCount ?? 0;
 }
 
 function membersJson(b: BatchInfo): [string, number, number][] {
@@ -206,18 +283,20 @@ function upsertRecords(
     : sql`on conflict (domain, key) do update
           set fence = excluded.fence, seq = excluded.seq, tag = excluded.tag,
               value = excluded.value, updated_at = excluded.updated_at,
-              batch_id = excluded.batch_id, change_seq = default
+              batch_id = excluded.batch_id, deleted = excluded.deleted,
+              change_seq = default
           where (seamline_records.fence, seamline_records.seq) < (excluded.fence, excluded.seq)`;
   return sql`
-    insert into seamline_records (domain, key, fence, seq, tag, value, updated_at, batch_id)
-    select ${domain}, u.key, u.fence, u.seq, u.tag, u.value, now(), u.batch_id
+    insert into seamline_records (domain, key, fence, seq, tag, value, updated_at, batch_id, deleted)
+    select ${domain}, u.key, u.fence, u.seq, u.tag, u.value, now(), u.batch_id, u.deleted
     from unnest(${sql.param(rows.map((r) => r.key))}::text[],
                 ${sql.param(rows.map((r) => r.version.fence))}::bigint[],
                 ${sql.param(rows.map((r) => r.version.seq))}::bigint[],
                 ${sql.param(rows.map((r) => r.tag ?? null))}::text[],
                 ${sql.param(rows.map((r) => JSON.stringify(r.value)))}::jsonb[],
-                ${sql.param([...batchIds])}::text[])
-      as u(key, fence, seq, tag, value, batch_id)
+                ${sql.param([...batchIds])}::text[],
+                ${sql.param(rows.map((r) => r.deleted === true))}::boolean[])
+      as u(key, fence, seq, tag, value, batch_id, deleted)
     ${guard}
     ${onConflict}
     returning 1`;

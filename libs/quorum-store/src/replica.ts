@@ -8,19 +8,22 @@ import type { InstalledFence } from './fence-rule.ts';
 import { admits, NO_FENCE } from './fence-rule.ts';
 import type { BatchInfo, RepairGroup } from './batch-decision.ts';
 import type { VersionedRecord, WriteOutcome } from './quorum-decision.ts';
-import type { BatchStamp, Db, RecordChange, RecordWrite } from './replica-sql.ts';
+import type { BatchStamp, Db, RecordChange, RecordWrite, TombstoneRow } from './replica-sql.ts';
 import {
   applyBatch,
   applyRepairGroup,
+  deleteTombstones,
   lastChange,
+  purgeBatches,
   readBatches,
   readChanges,
+  readTombstones,
 } from './replica-sql.ts';
 import { records, fences } from './schema.ts';
 
 const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
 
-export type { RecordWrite } from './replica-sql.ts';
+export type { RecordWrite, TombstoneRow } from './replica-sql.ts';
 
 export interface ReplicaConfig {
   /** Stable name, used in logs, metrics and errors (e.g. `pg-1`). */
@@ -146,6 +149,21 @@ export class Replica {
     return this.run((db) => lastChange(db));
   }
 
+  /** Up to `limit` tombstones of `domain` older than `graceMs`: purge candidates. */
+  async tombstones(domain: string, graceMs: number, limit: number): Promise<TombstoneRow[]> {
+    return this.run((db) => readTombstones(db, domain, graceMs, limit));
+  }
+
+  /** Removes these tombstones where this replica still holds them at that very version. */
+  async deleteTombstones(domain: string, rows: readonly TombstoneRow[]): Promise<number> {
+    return this.run((db) => deleteTombstones(db, domain, rows));
+  }
+
+  /** Removes up to `limit` batch rows older than `graceMs` that no record names any more. */
+  async purgeBatches(domain: string, graceMs: number, limit: number): Promise<number> {
+    return this.run((db) => purgeBatches(db, domain, graceMs, limit));
+  }
+
   /**
    * Installs `token` of `holder` as the domain's fence unless the replica holds a higher token,
    * or the same token of another holder (fence-rule.ts); re-installing one's own fence is an ack.
@@ -189,7 +207,9 @@ export class Replica {
 
   async scan(domain: string, filter: ScanFilter): Promise<Map<string, VersionedRecord>> {
     return this.run(async (db) => {
-      const conditions = [eq(records.domain, domain)];
+      // Tombstones are never candidates; a live row a stale replica offers is confirmed by a
+      // quorum read, which sees the tombstone that beats it.
+      const conditions = [eq(records.domain, domain), eq(records.deleted, false)];
       if (filter.tag !== undefined) conditions.push(eq(records.tag, filter.tag));
       if (filter.keyPrefix !== undefined)
         conditions.push(like(records.key, `${escapeLike(filter.keyPrefix)}%`));
@@ -370,6 +390,7 @@ function toMap(
     tag: string | null;
     value: unknown;
     batchId: string | null;
+    deleted: boolean;
   }[],
 ): Map<string, VersionedRecord> {
   const map = new Map<string, VersionedRecord>();
@@ -380,6 +401,7 @@ function toMap(
       tag: r.tag,
       value: r.value,
       batchId: r.batchId,
+      ...(r.deleted ? { deleted: true } : {}),
     });
   }
   return map;

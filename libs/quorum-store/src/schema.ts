@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   bigserial,
   index,
   jsonb,
@@ -41,11 +43,23 @@ export const records = pgTable(
     batchId: text('batch_id'),
     /** Taken from a sequence on every insert and update: the order anti-entropy reads changes in. */
     changeSeq: bigserial('change_seq', { mode: 'number' }).notNull(),
+    /**
+     * A tombstone: the record was deleted by this version (retention). Written, versioned and
+     * repaired like any record, so a delete travels by repair and anti-entropy and no stale
+     * replica can resurrect what it deleted; readers treat it as absent. Purged once every
+     * replica holds it (QuorumStore.purge, ADR 0017).
+     */
+    deleted: boolean('deleted').notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.domain, t.key] }),
     index('seamline_records_tag').on(t.domain, t.tag),
     index('seamline_records_change_seq').on(t.changeSeq),
+    // Purge asks "is any record still naming this batch?" for every candidate batch row.
+    index('seamline_records_batch_id').on(t.batchId),
+    index('seamline_records_tombstones')
+      .on(t.domain, t.updatedAt)
+      .where(sql`${t.deleted}`),
   ],
 );
 
