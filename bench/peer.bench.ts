@@ -15,22 +15,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditReport } from '@seamline/audit';
-import * as prettier from 'prettier';
 import { stackOptionsFromEnv } from '../infra/stack/env-options.ts';
 import { REPO_ROOT } from '../infra/stack/options.ts';
 import { closedLoop } from './peer/closed-loop.ts';
 import type { PlaceOrder } from './peer/closed-loop.ts';
 import { configLabel, parsePeerArgs, PEER_USAGE, PeerUsageError } from './peer/peer-options.ts';
 import type { PeerOptions } from './peer/peer-options.ts';
-import {
-  betterRun,
-  levelFigures,
-  renderConfigLine,
-  renderPeerTable,
-  spliceDocsSection,
-} from './peer/peer-report.ts';
+import { docsMarkers, writeDocsSection } from './peer/docs-section.ts';
+import { levelLine, machineLine, measureLevel } from './peer/measure-level.ts';
+import { betterRun, renderConfigLine, renderPeerTable } from './peer/peer-report.ts';
 import type { SystemRun } from './peer/peer-report.ts';
-import { clockTicksPerSecond, cpuDeltaMs, sampleCpu } from './peer/proc-cpu.ts';
+import { clockTicksPerSecond } from './peer/proc-cpu.ts';
 import type { CpuSource } from './peer/proc-cpu.ts';
 import { ensureRestateInstalled, RESTATE_DIR, startRestate } from './peer/restate-peer.ts';
 import { startSeamline } from './peer/seamline-peer.ts';
@@ -90,25 +85,18 @@ async function measure(system: UnderTest, tag: string): Promise<SystemRun> {
   const levels: SystemRun['levels'] = [];
   for (const clients of options.levels) {
     if (interrupted) break;
-    const before = sampleCpu(system.cpuSources);
-    const loop = await closedLoop({
-      clients,
-      seconds: options.seconds,
-      seed: options.seed + clients,
-      keyPrefix: `peer-${runId}-${tag}-${clients}`,
-      place: system.place,
-    });
-    const figures = levelFigures(
-      loop,
-      cpuDeltaMs(before, sampleCpu(system.cpuSources), ticksPerSecond),
+    const { loop, figures } = await measureLevel(
+      system,
+      {
+        clients,
+        seconds: options.seconds,
+        seed: options.seed + clients,
+        keyPrefix: `peer-${runId}-${tag}-${clients}`,
+      },
+      ticksPerSecond,
     );
     levels.push(figures);
-    say(
-      `${system.label}, ${clients} clients: ${figures.sagasPerSecond.toFixed(1)} sagas/s, ` +
-        `p50 ${figures.p50.toFixed(0)} ms, p99 ${figures.p99.toFixed(0)} ms, ` +
-        `CPU ${figures.cpuMsPerSagaTotal.toFixed(1)} ms/saga, ${JSON.stringify(loop.outcomes)}` +
-        (loop.errors > 0 ? `, ${loop.errors} errors (${loop.firstErrors.join(' | ')})` : ''),
-    );
+    say(levelLine(system.label, figures, loop));
   }
   return { label: system.label, levels };
 }
@@ -184,14 +172,11 @@ const auditLine = !options.systems.includes('seamline')
     : `Seamline's audit could not run: ${auditError ?? 'unknown'}.`;
 
 const args = process.argv.slice(2).join(' ');
-const cpu = os.cpus();
 const report = [
   `Command: \`${offset ? `SEAMLINE_STACK_OFFSET=${offset} ` : ''}npm run bench:peer${args ? ` -- ${args}` : ''}\``,
   `(closed loop: each client places an order and waits for its terminal state, then the next).`,
   '',
-  `Run at ${new Date().toISOString()} on ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ` +
-    `${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${loadAtStart.toFixed(1)} at the start and ` +
-    `${os.loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; restate-server ${restateVersion}, ` +
+  `Run at ${new Date().toISOString()} on ${machineLine(loadAtStart)}; restate-server ${restateVersion}, ` +
     `@restatedev/restate-sdk ${sdkVersion}. Levels ${options.levels.join(', ')} clients, ` +
     `${options.seconds} s each after a ${options.warmupSeconds} s warm-up; seed ${options.seed}.` +
     (options.systems.includes('seamline')
@@ -220,11 +205,7 @@ say(`report written to ${mdPath}`);
 if (options.docs) {
   const docsPath = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
   const section = `## Seamline beside Restate (closed loop, \`npm run bench:peer\`)\n\n${report}`;
-  const spliced = spliceDocsSection(fs.readFileSync(docsPath, 'utf8'), section);
-  // Formatted as the format check wants it (the table's columns aligned), so --docs keeps
-  // `npm run verify` green.
-  const config = (await prettier.resolveConfig(docsPath)) ?? {};
-  fs.writeFileSync(docsPath, await prettier.format(spliced, { ...config, filepath: docsPath }));
+  await writeDocsSection(docsPath, section, docsMarkers('bench:peer'));
   say(`table written into ${docsPath}`);
 }
 const auditFailed = options.systems.includes('seamline') && audit?.ok !== true;
