@@ -1,0 +1,58 @@
+/**
+ * Hunts bugs in bench:profile's tables that would point the optimisation at the wrong place:
+ * µs per saga divided by the wrong count, shares of the wrong whole, a pipe in a function name
+ * breaking the table's columns, a CPU total that leaves out a process.
+ */
+import { describe, expect, it } from 'vitest';
+import { levelFigures } from '../peer/peer-report.ts';
+import { parseCpuProfile, profileTree, timeByCategory, topSelfFunctions } from './cpu-profile.ts';
+import { HAND_MADE } from './hand-made-profile.ts';
+import { renderBusyLine, renderCpuTable, renderTopTable } from './profile-report.ts';
+
+const tree = profileTree(parseCpuProfile(JSON.stringify(HAND_MADE)), { repoRoot: '/repo' });
+
+describe('renderTopTable', () => {
+  it('shows own ms, share of busy time and µs per saga of each function', () => {
+    const rows = renderTopTable(topSelfFunctions(tree, 3), tree, 2).trim().split('\n');
+    expect(rows).toHaveLength(5);
+    // hot: 4 ms of 8 busy = 50 %; over 2 sagas 2000 µs each.
+    expect(rows[2]).toBe('| 1 | 4 | 50.0 % | 2000 | 4 | `hot` | libs/quorum/store.ts:42 | ours |');
+  });
+
+  it('escapes a pipe in a name so the columns hold', () => {
+    const table = renderTopTable(
+      [{ name: 'a|b', location: '', category: 'vm', selfMs: 1, totalMs: 1 }],
+      tree,
+      1,
+    );
+    expect(table).toContain('`a\\|b` | - | VM |');
+  });
+});
+
+describe('renderBusyLine', () => {
+  it('states busy, idle, ms per saga and the share by owner', () => {
+    expect(renderBusyLine(tree, timeByCategory(tree), 4)).toBe(
+      'main thread busy 8 ms of 10 ms (2.00 ms/saga; idle 2 ms); own time: ours 63 %, ' +
+        'dependencies 13 %, Node 13 %, GC and VM 13 %',
+    );
+  });
+});
+
+describe('renderCpuTable', () => {
+  it('lists every process per saga and the total', () => {
+    const figures = levelFigures(
+      {
+        clients: 1,
+        seconds: 1,
+        latenciesMs: [1, 2, 3, 4],
+        outcomes: { COMPLETED: 4 },
+        errors: 0,
+        firstErrors: [],
+      },
+      { 'order-1': 20, 'pg-1': 6 },
+    );
+    expect(renderCpuTable(figures)).toBe(
+      '| process | CPU ms/saga |\n| --- | --- |\n| order-1 | 5.00 |\n| pg-1 | 1.50 |\n| **all** | **6.50** |\n',
+    );
+  });
+});
