@@ -35,10 +35,11 @@ import {
   topSelfFunctions,
 } from './profile/cpu-profile.ts';
 import type { ProfileTree } from './profile/cpu-profile.ts';
-import { assignProfiles } from './profile/profile-files.ts';
+import { assignProfiles, parseProfileFileName } from './profile/profile-files.ts';
 import { parseProfileArgs, PROFILE_USAGE, ProfileUsageError } from './profile/profile-options.ts';
 import type { ProfileOptions } from './profile/profile-options.ts';
 import { renderBusyLine, renderCpuTable, renderTopTable } from './profile/profile-report.ts';
+import { sourceLineFinder } from './profile/source-lines.ts';
 
 const say = (line: string) => process.stderr.write(`bench:profile: ${line}\n`);
 
@@ -162,6 +163,7 @@ if (interrupted) process.exit(130);
 // Each service's profile, cut to the profiled window; a restarted service keeps its busiest.
 const { byService, unassigned } = assignProfiles(fs.readdirSync(profilesDir), serviceByPid);
 const trees = new Map<string, ProfileTree>();
+const sourceLine = sourceLineFinder();
 for (const [service, files] of byService) {
   for (const [i, file] of files.entries()) {
     const named = files.length === 1 ? `${service}.cpuprofile` : `${service}.${i + 1}.cpuprofile`;
@@ -177,7 +179,20 @@ for (const [service, files] of byService) {
     if (!known || tree.root.totalMs > known.root.totalMs) trees.set(service, tree);
   }
 }
-if (unassigned.length > 0) say(`profiles of no service kept as they are: ${unassigned.join(', ')}`);
+// Other threads of a service (tsx's module loader) keep their profile, named for the service.
+for (const file of unassigned) {
+  const name = parseProfileFileName(file);
+  const service = name && serviceByPid.get(name.pid);
+  if (name && service) {
+    fs.renameSync(
+      path.join(profilesDir, file),
+      path.join(
+        profilesDir,
+        `${service}.thread-${name.thread}.${file.split('.').at(-2)}.cpuprofile`,
+      ),
+    );
+  } else say(`profile of no service kept as it is: ${file}`);
+}
 
 const [leaderBefore, leaderAfter] = leaders;
 const leader = leaderAfter ?? leaderBefore;
@@ -187,7 +202,9 @@ const leaderNote =
     : `Leadership moved during the run (${leaderBefore ?? '?'} before, ${leaderAfter ?? 'none'} after); ` +
       `${leader ?? 'none'} is drawn as the leader.`;
 const { figures } = measured;
-const services = underTest.services.map((s) => s.name);
+// The leader first, then payment and inventory, then the other order replicas.
+const rank = (name: string) => (name === leader ? 0 : name.startsWith('order-') ? 2 : 1);
+const services = underTest.services.map((s) => s.name).sort((a, b) => rank(a) - rank(b));
 const missing = services.filter((name) => !trees.has(name));
 
 const sections: string[] = [];
@@ -224,7 +241,7 @@ const report = [
   `Command: \`${env ? `${env} ` : ''}npm run bench:profile${args ? ` -- ${args}` : ''}\` ` +
     `(closed loop: each client places an order and waits for its terminal state, then the next).`,
   '',
-  `Run at ${startedAt.toISOString()} on ${machineLine(loadAtStart[0]!)}. The machine is shared: ` +
+  `Run at ${startedAt.toISOString()} on ${machineLine()}. The machine is shared: ` +
     `load average (1 / 5 / 15 min) ${load(loadAtStart)} at the start and ${load(loadAtEnd)} at the end, ` +
     `so absolute figures are lower than on an idle machine. ${options.orderReplicas} order replicas, payment, ` +
     `inventory, 3 PostgreSQL (W = 2), 3 NATS; every service under \`--cpu-prof\` ` +

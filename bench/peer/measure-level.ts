@@ -48,12 +48,18 @@ export function levelLine(label: string, figures: LevelFigures, loop: LoopRun): 
   );
 }
 
-/** The machine a report was measured on, with the load average at the start and now. */
-export function machineLine(loadAtStart: number): string {
+/**
+ * The machine a report was measured on; with `loadAtStart`, also the 1-minute load average then
+ * and now.
+ */
+export function machineLine(loadAtStart?: number): string {
   const cpu = os.cpus();
+  const load =
+    loadAtStart === undefined
+      ? ''
+      : `load average ${loadAtStart.toFixed(1)} at the start and ${os.loadavg()[0]!.toFixed(1)} at the end; `;
   return (
     `${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
-    `load average ${loadAtStart.toFixed(1)} at the start and ${os.loadavg()[0]!.toFixed(1)} at the end; ` +
-    `Node ${process.version}`
+    `${load}Node ${process.version}`
   );
 }

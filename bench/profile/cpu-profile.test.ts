@@ -22,7 +22,10 @@ const child = (parent: FlameFrame, name: string) => {
 };
 
 describe('profileTree', () => {
-  const tree = profileTree(parseCpuProfile(JSON.stringify(HAND_MADE)), { repoRoot: '/repo' });
+  const tree = profileTree(parseCpuProfile(JSON.stringify(HAND_MADE)), {
+    repoRoot: '/repo',
+    sourceLine: (url, name) => (url.endsWith('/store.ts') && name === 'hot' ? 7 : undefined),
+  });
 
   it('counts idle apart and makes the root the busy time', () => {
     expect(tree.idleMs).toBe(2);
@@ -41,10 +44,13 @@ describe('profileTree', () => {
 
   it('names locations relative to the repository, 1-based, and sorts frames by owner', () => {
     const main = child(tree.root, 'main');
+    // V8's line of a .ts file is of tsx's output: the source line comes from `sourceLine`, or
+    // none is shown.
     expect(child(main, 'hot')).toMatchObject({
-      location: 'libs/quorum/store.ts:42',
+      location: 'libs/quorum/store.ts:7',
       category: 'ours',
     });
+    expect(main.location).toBe('apps/order/main.ts');
     const parse = child(main, 'parse');
     expect(parse).toMatchObject({ location: 'node_modules/pg/lib/x.js:1', category: 'dependency' });
     expect(child(parse, 'deep').category).toBe('node');
@@ -83,6 +89,22 @@ describe('topSelfFunctions', () => {
     expect(top).toHaveLength(2);
     expect(top[0]).toMatchObject({ name: 'hot', selfMs: 4, totalMs: 4 });
     expect(top[1]!.selfMs).toBe(1);
+  });
+
+  it('names the nearest caller in another file or package, skipping Node, with its share', () => {
+    const tree = profileTree(parseCpuProfile(JSON.stringify(HAND_MADE)), { repoRoot: '/repo' });
+    const top = topSelfFunctions(tree, 10);
+    const via = (name: string) => top.find((f) => f.name === name)?.via;
+    // deep is Node's: the package that called it is pg (parse), not our main further down.
+    expect(via('deep')).toEqual({
+      name: 'parse',
+      location: 'node_modules/pg/lib/x.js:1',
+      share: 1,
+    });
+    expect(via('parse')).toEqual({ name: 'main', location: 'apps/order/main.ts', share: 1 });
+    expect(via('hot')?.name).toBe('main');
+    expect(via('main')).toBeUndefined();
+    expect(via('(garbage collector)')).toBeUndefined();
   });
 
   it('counts a recursive function’s total once, at its outermost call', () => {

@@ -10,6 +10,7 @@
  * counted apart and kept out of the tree, whose root is the busy time of the main thread.
  */
 import { z } from 'zod';
+import { compiledByTsx } from './source-lines.ts';
 
 const callFrameSchema = z.object({
   functionName: z.string(),
@@ -133,7 +134,14 @@ function selfTimes(
 /** The call tree of the window: merged siblings, self and total ms, idle apart. */
 export function profileTree(
   profile: CpuProfile,
-  options: ProfileWindow & { repoRoot: string },
+  options: ProfileWindow & {
+    repoRoot: string;
+    /**
+     * The source line of a function of ours that tsx compiled (V8's line is of the compiled
+     * code); undefined when unknown. @default none: such frames show their file only
+     */
+    sourceLine?: (url: string, functionName: string) => number | undefined;
+  },
 ): ProfileTree {
   const { self, windowMs } = selfTimes(profile, options);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -166,10 +174,15 @@ export function profileTree(
       continue;
     }
     const category = frameCategory(functionName, url);
+    const line = compiledByTsx(url)
+      ? options.sourceLine?.(url, functionName)
+      : lineNumber >= 0
+        ? lineNumber + 1
+        : undefined;
     const location =
       category === 'vm' || url === ''
         ? ''
-        : `${shortUrl(url, options.repoRoot)}${lineNumber >= 0 ? `:${lineNumber + 1}` : ''}`;
+        : `${shortUrl(url, options.repoRoot)}${line === undefined ? '' : `:${line}`}`;
     const fresh: FlameFrame = {
       name: functionName === '' ? '(anonymous)' : functionName,
       location,
@@ -215,22 +228,59 @@ export interface FunctionTime {
   readonly selfMs: number;
   /** Time with callees, a recursive call counted once. */
   readonly totalMs: number;
+  /**
+   * Who asks for this time: the nearest caller in another file of ours or another package (Node
+   * and the VM skipped) on the paths that carry most of the own time, with the share of the own
+   * time under it. For a socket write, the client library that writes; for a dependency's
+   * function, the code of ours that calls it. Undefined when no such caller is on the stack.
+   */
+  readonly via?: { readonly name: string; readonly location: string; readonly share: number };
+}
+
+/** A file of ours, or a dependency's package; undefined for Node and the VM. */
+function ownerOf(frame: FlameFrame): string | undefined {
+  if (frame.category === 'ours') return frame.location.replace(/:\d+$/, '');
+  if (frame.category !== 'dependency') return undefined;
+  const [, scope, name] = /^node_modules\/(@[^/]+\/)?([^/]+)/.exec(frame.location) ?? [];
+  return `${scope ?? ''}${name ?? frame.location}`;
 }
 
 /** Functions by own time, highest first (the hot spots, whatever path reached them). */
 export function topSelfFunctions(tree: ProfileTree, count: number): FunctionTime[] {
-  const byKey = new Map<string, { frame: FlameFrame; selfMs: number; totalMs: number }>();
+  interface Entry {
+    frame: FlameFrame;
+    selfMs: number;
+    totalMs: number;
+    via: Map<string, { frame: FlameFrame; ms: number }>;
+  }
+  const byKey = new Map<string, Entry>();
+  const keyOf = (frame: FlameFrame) => `${frame.name}\u0000${frame.location}`;
+  const stack: FlameFrame[] = [];
   const walk = (frame: FlameFrame, open: Set<string>) => {
-    const key = `${frame.name}\u0000${frame.location}`;
-    const entry = byKey.get(key) ?? { frame, selfMs: 0, totalMs: 0 };
-    byKey.set(key, entry);
+    const key = keyOf(frame);
+    let entry = byKey.get(key);
+    if (!entry) byKey.set(key, (entry = { frame, selfMs: 0, totalMs: 0, via: new Map() }));
     entry.selfMs += frame.selfMs;
+    if (frame.selfMs > 0) {
+      const own = ownerOf(frame);
+      const caller = stack.findLast((up) => {
+        const owner = ownerOf(up);
+        return owner !== undefined && owner !== own;
+      });
+      if (caller) {
+        const via = entry.via.get(keyOf(caller)) ?? { frame: caller, ms: 0 };
+        via.ms += frame.selfMs;
+        entry.via.set(keyOf(caller), via);
+      }
+    }
     const outermost = !open.has(key);
     if (outermost) {
       entry.totalMs += frame.totalMs;
       open.add(key);
     }
+    stack.push(frame);
     for (const child of frame.children) walk(child, open);
+    stack.pop();
     if (outermost) open.delete(key);
   };
   for (const child of tree.root.children) walk(child, new Set());
@@ -238,13 +288,19 @@ export function topSelfFunctions(tree: ProfileTree, count: number): FunctionTime
     .filter((entry) => entry.selfMs > 0)
     .sort((a, b) => b.selfMs - a.selfMs)
     .slice(0, count)
-    .map(({ frame, selfMs, totalMs }) => ({
-      name: frame.name,
-      location: frame.location,
-      category: frame.category,
-      selfMs,
-      totalMs,
-    }));
+    .map(({ frame, selfMs, totalMs, via }) => {
+      const top = [...via.values()].sort((a, b) => b.ms - a.ms)[0];
+      return {
+        name: frame.name,
+        location: frame.location,
+        category: frame.category,
+        selfMs,
+        totalMs,
+        ...(top
+          ? { via: { name: top.frame.name, location: top.frame.location, share: top.ms / selfMs } }
+          : {}),
+      };
+    });
 }
 
 /** Busy ms per category (each frame's own time), for the summary. */

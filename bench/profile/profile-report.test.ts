@@ -9,14 +9,20 @@ import { parseCpuProfile, profileTree, timeByCategory, topSelfFunctions } from '
 import { HAND_MADE } from './hand-made-profile.ts';
 import { renderBusyLine, renderCpuTable, renderTopTable } from './profile-report.ts';
 
-const tree = profileTree(parseCpuProfile(JSON.stringify(HAND_MADE)), { repoRoot: '/repo' });
+const tree = profileTree(parseCpuProfile(JSON.stringify(HAND_MADE)), {
+  repoRoot: '/repo',
+  sourceLine: () => 42,
+});
 
 describe('renderTopTable', () => {
   it('shows own ms, share of busy time and µs per saga of each function', () => {
     const rows = renderTopTable(topSelfFunctions(tree, 3), tree, 2).trim().split('\n');
     expect(rows).toHaveLength(5);
     // hot: 4 ms of 8 busy = 50 %; over 2 sagas 2000 µs each.
-    expect(rows[2]).toBe('| 1 | 4 | 50.0 % | 2000 | 4 | `hot` | libs/quorum/store.ts:42 | ours |');
+    expect(rows[2]).toBe(
+      '| 1 | 4 | 50.0 % | 2000 | 4 | `hot` | libs/quorum/store.ts:42 | ours | ' +
+        '`main` apps/order/main.ts:42 (100 %) |',
+    );
   });
 
   it('escapes a pipe in a name so the columns hold', () => {
@@ -25,7 +31,7 @@ describe('renderTopTable', () => {
       tree,
       1,
     );
-    expect(table).toContain('`a\\|b` | - | VM |');
+    expect(table).toContain('`a\\|b` | - | VM | - |');
   });
 });
 

@@ -26,14 +26,15 @@ export function renderTopTable(
 ): string {
   const busy = tree.root.totalMs;
   const lines = [
-    '| # | self ms | self % of busy | self µs/saga | total ms | function | where | kind |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| # | self ms | self % of busy | self µs/saga | total ms | function | where | kind | called from (nearest other file or package) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   top.forEach((f, i) => {
     const perSaga = sagas > 0 ? ((f.selfMs * 1000) / sagas).toFixed(0) : '-';
     lines.push(
       `| ${i + 1} | ${f.selfMs.toFixed(0)} | ${busy > 0 ? ((f.selfMs / busy) * 100).toFixed(1) : '-'} % | ` +
-        `${perSaga} | ${f.totalMs.toFixed(0)} | \`${cell(f.name)}\` | ${cell(f.location) || '-'} | ${KIND[f.category]} |`,
+        `${perSaga} | ${f.totalMs.toFixed(0)} | \`${cell(f.name)}\` | ${cell(f.location) || '-'} | ${KIND[f.category]} | ` +
+        `${f.via ? `\`${cell(f.via.name)}\` ${cell(f.via.location)} (${(f.via.share * 100).toFixed(0)} %)` : '-'} |`,
     );
   });
   return `${lines.join('\n')}\n`;
