@@ -79,26 +79,27 @@ const nodeOptions = [
   .join(' ')
   .trim();
 
-let system: SeamlineUnderTest | undefined;
+// What a signal must stop: the system under test once it is up.
+let stopCurrent: (() => Promise<void>) | undefined;
 let interrupted = false;
 const onSignal = (signal: NodeJS.Signals) => {
   if (interrupted) process.exit(130);
   interrupted = true;
   say(`${signal}: stopping what the bench started (again to exit at once)...`);
-  void (system?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  void (stopCurrent?.() ?? Promise.resolve()).finally(() => process.exit(130));
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 say(`bringing up the stack (offset ${offset}) and ${options.orderReplicas + 2} profiled services`);
-system = await startSeamline({
+const underTest: SeamlineUnderTest = await startSeamline({
   stack,
   orderReplicas: options.orderReplicas,
   log: say,
   purpose: 'bench:profile',
   env: { NODE_OPTIONS: nodeOptions },
 });
-const underTest = system;
+stopCurrent = underTest.stop;
 if (underTest.foreignServices.length > 0) {
   say(
     `${underTest.foreignServices.join(', ')} already ran (not profiled); stop them ` +
@@ -155,6 +156,7 @@ try {
 } finally {
   say('stopping the services (they write their profiles as they exit)');
   await underTest.stop();
+  stopCurrent = undefined;
 }
 const loadAtEnd = os.loadavg();
 say(`load average at the end: ${loadAtEnd.map((l) => l.toFixed(2)).join(' ')}`);
@@ -173,6 +175,7 @@ for (const [service, files] of byService) {
       {
         ...window,
         repoRoot: REPO_ROOT,
+        sourceLine,
       },
     );
     const known = trees.get(service);
