@@ -219,7 +219,7 @@ for (const service of services) {
   const svg = flameSvg(tree.root, {
     title: `${service}${role}: CPU flame graph, ${options.clients} clients`,
     subtitle:
-      `${tree.root.totalMs.toFixed(0)} ms busy of ${tree.windowMs.toFixed(0)} ms, ` +
+      `main thread not idle ${tree.root.totalMs.toFixed(0)} ms of ${tree.windowMs.toFixed(0)} ms, ` +
       `${figures.sagas} sagas (${figures.sagasPerSecond.toFixed(1)}/s), ` +
       `${startedAt.toISOString().slice(0, 10)}; idle left out`,
   });
@@ -227,8 +227,8 @@ for (const service of services) {
   fs.writeFileSync(svgPath, svg);
   svgOf.set(service, svg);
   sections.push(
-    `### ${service}${role}\n\n${renderBusyLine(tree, timeByCategory(tree), figures.sagas)}.\n\n` +
-      renderTopTable(topSelfFunctions(tree, options.top), tree, figures.sagas),
+    `### ${service}${role}\n\n${renderBusyLine(tree, timeByCategory(tree), figures.cpuMsPerSaga[service])}.\n\n` +
+      renderTopTable(topSelfFunctions(tree, options.top), tree, figures.cpuMsPerSaga[service]),
   );
 }
 
@@ -259,9 +259,14 @@ const report = [
   '',
   renderCpuTable(figures),
   `Top ${options.top} functions by own (self) time in each service's main thread, over the profiled ` +
-    'level only. Total: with callees (a recursive call counted once). Lines are those of the code ' +
-    'tsx compiled, near the source line. GC runs partly on helper threads, which /proc counts and ' +
-    'the profile does not.',
+    'level only. Profile time is wall time while the thread is not idle: on a loaded machine it ' +
+    'includes time spent waiting for a CPU, so it exceeds the CPU /proc counts. The shares are ' +
+    'what to compare; ≈ CPU µs/saga is a function’s share times its process’s CPU per saga. ' +
+    'Total: with callees (a recursive call counted once). `writev` and `writeBuffer` are socket ' +
+    'writes (the system call runs on the main thread). Lines of our TypeScript are found by the ' +
+    'function’s name in the source (tsx compiles each file onto one line); a function not found ' +
+    'shows its file only. GC runs partly on helper threads, which /proc counts and the profile ' +
+    'does not.',
   '',
   ...sections,
 ].join('\n');

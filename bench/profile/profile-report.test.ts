@@ -15,12 +15,12 @@ const tree = profileTree(parseCpuProfile(JSON.stringify(HAND_MADE)), {
 });
 
 describe('renderTopTable', () => {
-  it('shows own ms, share of busy time and µs per saga of each function', () => {
-    const rows = renderTopTable(topSelfFunctions(tree, 3), tree, 2).trim().split('\n');
+  it('shows the share of busy time, the CPU per saga it stands for, and own and total ms', () => {
+    const rows = renderTopTable(topSelfFunctions(tree, 3), tree, 3).trim().split('\n');
     expect(rows).toHaveLength(5);
-    // hot: 4 ms of 8 busy = 50 %; over 2 sagas 2000 µs each.
+    // hot: 4 ms of 8 busy = 50 %; the process used 3 ms CPU per saga: 1500 µs of it.
     expect(rows[2]).toBe(
-      '| 1 | 4 | 50.0 % | 2000 | 4 | `hot` | libs/quorum/store.ts:42 | ours | ' +
+      '| 1 | 50.0 % | 1500 | 4 | 4 | `hot` | libs/quorum/store.ts:42 | ours | ' +
         '`main` apps/order/main.ts:42 (100 %) |',
     );
   });
@@ -29,17 +29,17 @@ describe('renderTopTable', () => {
     const table = renderTopTable(
       [{ name: 'a|b', location: '', category: 'vm', selfMs: 1, totalMs: 1 }],
       tree,
-      1,
+      undefined,
     );
-    expect(table).toContain('`a\\|b` | - | VM | - |');
+    expect(table).toContain('| 1 | 12.5 % | - | 1 | 1 | `a\\|b` | - | VM | - |');
   });
 });
 
 describe('renderBusyLine', () => {
-  it('states busy, idle, ms per saga and the share by owner', () => {
+  it('states busy and idle time, the CPU per saga and the share by owner', () => {
     expect(renderBusyLine(tree, timeByCategory(tree), 4)).toBe(
-      'main thread busy 8 ms of 10 ms (2.00 ms/saga; idle 2 ms); own time: ours 63 %, ' +
-        'dependencies 13 %, Node 13 %, GC and VM 13 %',
+      'main thread not idle 8 ms of 10 ms (80 %), idle 2 ms; the process used 4.00 ms CPU per ' +
+        'saga (/proc); busy time by owner: ours 63 %, dependencies 13 %, Node 13 %, GC and VM 13 %',
     );
   });
 });

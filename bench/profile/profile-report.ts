@@ -18,42 +18,55 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
-/** Top self-time functions as a Markdown table. `sagas` finished in the window. */
+/**
+ * Top self-time functions as a Markdown table. Profile time is wall time while the thread is
+ * not idle (on a loaded machine it includes waiting for a CPU), so the CPU a function costs per
+ * saga is estimated as its share of that time times the process's CPU per saga from /proc
+ * (`cpuMsPerSaga`; a dash without it).
+ */
 export function renderTopTable(
   top: readonly FunctionTime[],
   tree: ProfileTree,
-  sagas: number,
+  cpuMsPerSaga: number | undefined,
 ): string {
   const busy = tree.root.totalMs;
   const lines = [
-    '| # | self ms | self % of busy | self µs/saga | total ms | function | where | kind | called from (nearest other file or package) |',
+    '| # | self % of busy | ≈ CPU µs/saga | self ms | total ms | function | where | kind | called from (nearest other file or package) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   top.forEach((f, i) => {
-    const perSaga = sagas > 0 ? ((f.selfMs * 1000) / sagas).toFixed(0) : '-';
+    const share = busy > 0 ? f.selfMs / busy : Number.NaN;
+    const perSaga =
+      cpuMsPerSaga !== undefined && Number.isFinite(cpuMsPerSaga) && Number.isFinite(share)
+        ? (share * cpuMsPerSaga * 1000).toFixed(0)
+        : '-';
     lines.push(
-      `| ${i + 1} | ${f.selfMs.toFixed(0)} | ${busy > 0 ? ((f.selfMs / busy) * 100).toFixed(1) : '-'} % | ` +
-        `${perSaga} | ${f.totalMs.toFixed(0)} | \`${cell(f.name)}\` | ${cell(f.location) || '-'} | ${KIND[f.category]} | ` +
+      `| ${i + 1} | ${Number.isFinite(share) ? (share * 100).toFixed(1) : '-'} % | ${perSaga} | ` +
+        `${f.selfMs.toFixed(0)} | ${f.totalMs.toFixed(0)} | \`${cell(f.name)}\` | ${cell(f.location) || '-'} | ${KIND[f.category]} | ` +
         `${f.via ? `\`${cell(f.via.name)}\` ${cell(f.via.location)} (${(f.via.share * 100).toFixed(0)} %)` : '-'} |`,
     );
   });
   return `${lines.join('\n')}\n`;
 }
 
-/** One line under a service's table: busy, idle and the share by owner. */
+/** One line over a service's table: busy and idle time, CPU from /proc, the share by owner. */
 export function renderBusyLine(
   tree: ProfileTree,
   byCategory: Record<FrameCategory, number>,
-  sagas: number,
+  cpuMsPerSaga: number | undefined,
 ): string {
   const busy = tree.root.totalMs;
   const share = (category: FrameCategory) =>
     busy > 0 ? `${((byCategory[category] / busy) * 100).toFixed(0)} %` : '-';
+  const window = tree.windowMs > 0 ? ` (${((busy / tree.windowMs) * 100).toFixed(0)} %)` : '';
+  const cpu =
+    cpuMsPerSaga !== undefined && Number.isFinite(cpuMsPerSaga)
+      ? `; the process used ${cpuMsPerSaga.toFixed(2)} ms CPU per saga (/proc)`
+      : '';
   return (
-    `main thread busy ${busy.toFixed(0)} ms of ${tree.windowMs.toFixed(0)} ms ` +
-    `(${sagas > 0 ? (busy / sagas).toFixed(2) : '-'} ms/saga; idle ${tree.idleMs.toFixed(0)} ms); ` +
-    `own time: ours ${share('ours')}, dependencies ${share('dependency')}, Node ${share('node')}, ` +
-    `GC and VM ${share('vm')}`
+    `main thread not idle ${busy.toFixed(0)} ms of ${tree.windowMs.toFixed(0)} ms${window}, ` +
+    `idle ${tree.idleMs.toFixed(0)} ms${cpu}; busy time by owner: ours ${share('ours')}, ` +
+    `dependencies ${share('dependency')}, Node ${share('node')}, GC and VM ${share('vm')}`
   );
 }
 
