@@ -266,7 +266,7 @@ const report = [
     'writes (the system call runs on the main thread). Lines of our TypeScript are found by the ' +
     'function’s name in the source (tsx compiles each file onto one line); a function not found ' +
     'shows its file only. GC runs partly on helper threads, which /proc counts and the profile ' +
-    'does not.',
+    'does not; so does the sampler itself, whose cost an idle order follower shows.',
   '',
   ...sections,
 ].join('\n');
