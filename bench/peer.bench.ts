@@ -19,8 +19,8 @@ import { stackOptionsFromEnv } from '../infra/stack/env-options.ts';
 import { REPO_ROOT } from '../infra/stack/options.ts';
 import { closedLoop } from './peer/closed-loop.ts';
 import type { PlaceOrder } from './peer/closed-loop.ts';
-import { configLabel, parsePeerArgs, PEER_USAGE, PeerUsageError } from './peer/peer-options.ts';
-import type { PeerOptions } from './peer/peer-options.ts';
+import { readBenchArgs, SignalStop } from './peer/bench-cli.ts';
+import { configLabel, parsePeerArgs, PEER_USAGE } from './peer/peer-options.ts';
 import { docsMarkers, writeDocsSection } from './peer/docs-section.ts';
 import { levelLine, machineLine, measureLevel } from './peer/measure-level.ts';
 import { betterRun, renderConfigLine, renderPeerTable } from './peer/peer-report.ts';
@@ -32,18 +32,7 @@ import { startSeamline } from './peer/seamline-peer.ts';
 
 const say = (line: string) => process.stderr.write(`bench:peer: ${line}\n`);
 
-let options: PeerOptions;
-try {
-  options = parsePeerArgs(process.argv.slice(2), randomBytes(4).readUInt32BE() % 100_000);
-} catch (error) {
-  if (!(error instanceof PeerUsageError)) throw error;
-  say(`${error.message}\n${PEER_USAGE}`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(`${PEER_USAGE}\n`);
-  process.exit(0);
-}
+const options = readBenchArgs('bench:peer', PEER_USAGE, parsePeerArgs);
 
 const stack = stackOptionsFromEnv();
 const offset = stack.offset ?? 0;
@@ -53,17 +42,7 @@ const ticksPerSecond = clockTicksPerSecond();
 const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const loadAtStart = os.loadavg()[0]!;
 
-// What a signal must stop: the system under test at that moment.
-let stopCurrent: (() => Promise<void>) | undefined;
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  say(`${signal}: stopping what the bench started (again to exit at once)...`);
-  void (stopCurrent?.() ?? Promise.resolve()).finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+const signals = new SignalStop(say);
 
 interface UnderTest {
   label: string;
@@ -84,7 +63,7 @@ async function measure(system: UnderTest, tag: string): Promise<SystemRun> {
   }
   const levels: SystemRun['levels'] = [];
   for (const clients of options.levels) {
-    if (interrupted) break;
+    if (signals.interrupted) break;
     const { loop, figures } = await measureLevel(
       system,
       {
@@ -108,12 +87,12 @@ const restateRuns: SystemRun[] = [];
 let restateVersion = 'not run';
 let sdkVersion = 'not run';
 
-if (options.systems.includes('seamline') && !interrupted) {
+if (options.systems.includes('seamline') && !signals.interrupted) {
   say(
     `Seamline: bringing up the stack (offset ${offset}) and ${options.orderReplicas + 2} services`,
   );
   const system = await startSeamline({ stack, orderReplicas: options.orderReplicas, log: say });
-  stopCurrent = system.stop;
+  signals.current = system.stop;
   try {
     seamline = await measure(system, 'seamline');
     say('auditing Seamline (anti-entropy, then invariants 1 and 2 on every replica)...');
@@ -123,11 +102,11 @@ if (options.systems.includes('seamline') && !interrupted) {
     });
   } finally {
     await system.stop();
-    stopCurrent = undefined;
+    signals.current = undefined;
   }
 }
 
-if (options.systems.includes('restate') && !interrupted) {
+if (options.systems.includes('restate') && !signals.interrupted) {
   restateVersion = ensureRestateInstalled(say);
   sdkVersion = (
     JSON.parse(
@@ -138,7 +117,7 @@ if (options.systems.includes('restate') && !interrupted) {
     ) as { version: string }
   ).version;
   for (const config of options.restateConfigs) {
-    if (interrupted) break;
+    if (signals.interrupted) break;
     say(`${configLabel(config)}: starting ${restateVersion} and the services`);
     const system = await startRestate({
       config,
@@ -146,16 +125,16 @@ if (options.systems.includes('restate') && !interrupted) {
       workDir: path.join(outDir, 'restate', config === 'default' ? 'defaults' : `p${config}`),
       log: say,
     });
-    stopCurrent = system.stop;
+    signals.current = system.stop;
     try {
       restateRuns.push(await measure(system, `restate-${config}`));
     } finally {
       await system.stop();
-      stopCurrent = undefined;
+      signals.current = undefined;
     }
   }
 }
-if (interrupted) process.exit(130);
+if (signals.interrupted) process.exit(130);
 
 const restate =
   restateRuns.length > 0 ? betterRun(restateRuns) : { label: 'Restate (not run)', levels: [] };

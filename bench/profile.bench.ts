@@ -22,6 +22,7 @@ import { members } from '../infra/stack/process-group.ts';
 import { readStatus } from '../infra/stack/index.ts';
 import { REPO_ROOT } from '../infra/stack/options.ts';
 import { flameSvg } from './flame-svg.ts';
+import { readBenchArgs, SignalStop } from './peer/bench-cli.ts';
 import { closedLoop } from './peer/closed-loop.ts';
 import { docsMarkers, writeDocsSection } from './peer/docs-section.ts';
 import { levelLine, machineLine, measureLevel } from './peer/measure-level.ts';
@@ -36,25 +37,13 @@ import {
 } from './profile/cpu-profile.ts';
 import type { ProfileTree } from './profile/cpu-profile.ts';
 import { assignProfiles, parseProfileFileName } from './profile/profile-files.ts';
-import { parseProfileArgs, PROFILE_USAGE, ProfileUsageError } from './profile/profile-options.ts';
-import type { ProfileOptions } from './profile/profile-options.ts';
+import { parseProfileArgs, PROFILE_USAGE } from './profile/profile-options.ts';
 import { renderBusyLine, renderCpuTable, renderTopTable } from './profile/profile-report.ts';
 import { sourceLineFinder } from './profile/source-lines.ts';
 
 const say = (line: string) => process.stderr.write(`bench:profile: ${line}\n`);
 
-let options: ProfileOptions;
-try {
-  options = parseProfileArgs(process.argv.slice(2), randomBytes(4).readUInt32BE() % 100_000);
-} catch (error) {
-  if (!(error instanceof ProfileUsageError)) throw error;
-  say(`${error.message}\n${PROFILE_USAGE}`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(`${PROFILE_USAGE}\n`);
-  process.exit(0);
-}
+const options = readBenchArgs('bench:profile', PROFILE_USAGE, parseProfileArgs);
 
 const stack = stackOptionsFromEnv();
 const offset = stack.offset ?? 0;
@@ -79,17 +68,7 @@ const nodeOptions = [
   .join(' ')
   .trim();
 
-// What a signal must stop: the system under test once it is up.
-let stopCurrent: (() => Promise<void>) | undefined;
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  say(`${signal}: stopping what the bench started (again to exit at once)...`);
-  void (stopCurrent?.() ?? Promise.resolve()).finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+const signals = new SignalStop(say);
 
 say(`bringing up the stack (offset ${offset}) and ${options.orderReplicas + 2} profiled services`);
 const underTest: SeamlineUnderTest = await startSeamline({
@@ -99,7 +78,7 @@ const underTest: SeamlineUnderTest = await startSeamline({
   purpose: 'bench:profile',
   env: { NODE_OPTIONS: nodeOptions },
 });
-stopCurrent = underTest.stop;
+signals.current = underTest.stop;
 if (underTest.foreignServices.length > 0) {
   say(
     `${underTest.foreignServices.join(', ')} already ran (not profiled); stop them ` +
@@ -156,11 +135,11 @@ try {
 } finally {
   say('stopping the services (they write their profiles as they exit)');
   await underTest.stop();
-  stopCurrent = undefined;
+  signals.current = undefined;
 }
 const loadAtEnd = os.loadavg();
 say(`load average at the end: ${loadAtEnd.map((l) => l.toFixed(2)).join(' ')}`);
-if (interrupted) process.exit(130);
+if (signals.interrupted) process.exit(130);
 
 // Each service's profile, cut to the profiled window; a restarted service keeps its busiest.
 const { byService, unassigned } = assignProfiles(fs.readdirSync(profilesDir), serviceByPid);

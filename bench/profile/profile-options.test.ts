@@ -5,7 +5,8 @@
  * silently.
  */
 import { describe, expect, it } from 'vitest';
-import { parseProfileArgs, PROFILE_USAGE, ProfileUsageError } from './profile-options.ts';
+import { BenchUsageError } from '../peer/bench-cli.ts';
+import { parseProfileArgs, PROFILE_USAGE } from './profile-options.ts';
 
 describe('parseProfileArgs', () => {
   it('defaults to 50 clients for 20 s after a 5 s warm-up, output under .seamline/, no docs', () => {
@@ -60,9 +61,9 @@ describe('parseProfileArgs', () => {
     expect(() => parseProfileArgs(['--interval-us', '10'], 1)).toThrow(/--interval-us/);
     expect(() => parseProfileArgs(['--order-replicas', '10'], 1)).toThrow(/--order-replicas/);
     expect(() => parseProfileArgs(['--out', ' '], 1)).toThrow(/--out/);
-    expect(() => parseProfileArgs(['--bogus'], 1)).toThrow(ProfileUsageError);
-    expect(() => parseProfileArgs(['stray'], 1)).toThrow(ProfileUsageError);
-    expect(() => parseProfileArgs(['--clients'], 1)).toThrow(ProfileUsageError);
+    expect(() => parseProfileArgs(['--bogus'], 1)).toThrow(BenchUsageError);
+    expect(() => parseProfileArgs(['stray'], 1)).toThrow(BenchUsageError);
+    expect(() => parseProfileArgs(['--clients'], 1)).toThrow(BenchUsageError);
   });
 
   it('documents every flag it reads', () => {

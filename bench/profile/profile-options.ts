@@ -2,6 +2,7 @@
  * Command line of `npm run bench:profile`, validated once; a bad value names its flag.
  */
 import { parseArgs } from 'node:util';
+import { BenchUsageError, wholeNumber } from '../peer/bench-cli.ts';
 
 export const PROFILE_USAGE = `usage: npm run bench:profile -- [options]
   --clients N            closed-loop clients while profiling (default 50)
@@ -33,22 +34,6 @@ export interface ProfileOptions {
   help: boolean;
 }
 
-export class ProfileUsageError extends Error {
-  readonly code = 'PROFILE_USAGE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProfileUsageError';
-  }
-}
-
-function wholeNumber(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ProfileUsageError(`--${flag} must be a whole number in ${min}..${max}, got ${raw}`);
-  }
-  return n;
-}
-
 export function parseProfileArgs(argv: readonly string[], randomSeed: number): ProfileOptions {
   let parsed;
   try {
@@ -69,10 +54,10 @@ export function parseProfileArgs(argv: readonly string[], randomSeed: number): P
       },
     });
   } catch (error) {
-    throw new ProfileUsageError((error as Error).message);
+    throw new BenchUsageError((error as Error).message);
   }
   const { values } = parsed;
-  if (values.out.trim() === '') throw new ProfileUsageError('--out must name a folder');
+  if (values.out.trim() === '') throw new BenchUsageError('--out must name a folder');
   return {
     clients: wholeNumber('clients', values.clients, 1, 10_000),
     seconds: wholeNumber('seconds', values.seconds, 1, 3_600),
