@@ -33,6 +33,7 @@ import {
   parseCpuProfile,
   profileTree,
   timeByCategory,
+  topOwnCodeByTotal,
   topSelfFunctions,
 } from './profile/cpu-profile.ts';
 import type { ProfileTree } from './profile/cpu-profile.ts';
@@ -207,7 +208,14 @@ for (const service of services) {
   svgOf.set(service, svg);
   sections.push(
     `### ${service}${role}\n\n${renderBusyLine(tree, timeByCategory(tree), figures.cpuMsPerSaga[service])}.\n\n` +
-      renderTopTable(topSelfFunctions(tree, options.top), tree, figures.cpuMsPerSaga[service]),
+      renderTopTable(topSelfFunctions(tree, options.top), tree, figures.cpuMsPerSaga[service]) +
+      `\nOur code by total time (with what it calls synchronously), top ${Math.min(options.top, 10)}:\n\n` +
+      renderTopTable(
+        topOwnCodeByTotal(tree, Math.min(options.top, 10)),
+        tree,
+        figures.cpuMsPerSaga[service],
+        'total',
+      ),
   );
 }
 

@@ -9,6 +9,7 @@ import {
   parseCpuProfile,
   profileTree,
   shortUrl,
+  topOwnCodeByTotal,
   topSelfFunctions,
   timeByCategory,
 } from './cpu-profile.ts';
@@ -123,6 +124,16 @@ describe('topSelfFunctions', () => {
     const tree = profileTree(parseCpuProfile(JSON.stringify(recursive)), { repoRoot: '/repo' });
     const walk = topSelfFunctions(tree, 5).find((f) => f.name === 'walk');
     expect(walk).toMatchObject({ selfMs: 2, totalMs: 3 });
+  });
+});
+
+describe('topOwnCodeByTotal', () => {
+  it('ranks only our functions, by total time with callees', () => {
+    const tree = profileTree(parseCpuProfile(JSON.stringify(HAND_MADE)), { repoRoot: '/repo' });
+    expect(topOwnCodeByTotal(tree, 5).map((f) => [f.name, f.totalMs])).toEqual([
+      ['main', 7],
+      ['hot', 4],
+    ]);
   });
 });
 

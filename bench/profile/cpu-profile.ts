@@ -247,6 +247,26 @@ function ownerOf(frame: FlameFrame): string | undefined {
 
 /** Functions by own time, highest first (the hot spots, whatever path reached them). */
 export function topSelfFunctions(tree: ProfileTree, count: number): FunctionTime[] {
+  return functionTimes(tree)
+    .filter((f) => f.selfMs > 0)
+    .sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, count);
+}
+
+/**
+ * Functions of our own code by total time (with what they call synchronously), highest first:
+ * the paths of ours that carry the hot spots. Work resumed after an await starts a new stack,
+ * so a total covers one synchronous stretch at a time.
+ */
+export function topOwnCodeByTotal(tree: ProfileTree, count: number): FunctionTime[] {
+  return functionTimes(tree)
+    .filter((f) => f.category === 'ours')
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, count);
+}
+
+/** Every function of the tree with its own and total time over all its call paths. */
+export function functionTimes(tree: ProfileTree): FunctionTime[] {
   interface Entry {
     frame: FlameFrame;
     selfMs: number;
@@ -284,23 +304,19 @@ export function topSelfFunctions(tree: ProfileTree, count: number): FunctionTime
     if (outermost) open.delete(key);
   };
   for (const child of tree.root.children) walk(child, new Set());
-  return [...byKey.values()]
-    .filter((entry) => entry.selfMs > 0)
-    .sort((a, b) => b.selfMs - a.selfMs)
-    .slice(0, count)
-    .map(({ frame, selfMs, totalMs, via }) => {
-      const top = [...via.values()].sort((a, b) => b.ms - a.ms)[0];
-      return {
-        name: frame.name,
-        location: frame.location,
-        category: frame.category,
-        selfMs,
-        totalMs,
-        ...(top
-          ? { via: { name: top.frame.name, location: top.frame.location, share: top.ms / selfMs } }
-          : {}),
-      };
-    });
+  return [...byKey.values()].map(({ frame, selfMs, totalMs, via }) => {
+    const top = [...via.values()].sort((a, b) => b.ms - a.ms)[0];
+    return {
+      name: frame.name,
+      location: frame.location,
+      category: frame.category,
+      selfMs,
+      totalMs,
+      ...(top
+        ? { via: { name: top.frame.name, location: top.frame.location, share: top.ms / selfMs } }
+        : {}),
+    };
+  });
 }
 
 /** Busy ms per category (each frame's own time), for the summary. */

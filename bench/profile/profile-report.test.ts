@@ -35,6 +35,16 @@ describe('renderTopTable', () => {
   });
 });
 
+describe('renderTopTable by total', () => {
+  it('takes the share and the CPU estimate from the total time', () => {
+    const main = topSelfFunctions(tree, 10).filter((f) => f.name === 'main');
+    const rows = renderTopTable(main, tree, 8, 'total').trim().split('\n');
+    expect(rows[0]).toContain('| # | total % of busy |');
+    // main: 7 ms of 8 busy; 87.5 % of 8 ms CPU per saga = 7000 µs.
+    expect(rows[2]).toMatch(/^\| 1 \| 87\.5 % \| 7000 \| 1 \| 7 \| `main` /);
+  });
+});
+
 describe('renderBusyLine', () => {
   it('states busy and idle time, the CPU per saga and the share by owner', () => {
     expect(renderBusyLine(tree, timeByCategory(tree), 4)).toBe(

@@ -28,14 +28,16 @@ export function renderTopTable(
   top: readonly FunctionTime[],
   tree: ProfileTree,
   cpuMsPerSaga: number | undefined,
+  /** Whether the share (and the CPU estimate) is of own time or of total time. @default 'self' */
+  by: 'self' | 'total' = 'self',
 ): string {
   const busy = tree.root.totalMs;
   const lines = [
-    '| # | self % of busy | ≈ CPU µs/saga | self ms | total ms | function | where | kind | called from (nearest other file or package) |',
+    `| # | ${by} % of busy | ≈ CPU µs/saga | self ms | total ms | function | where | kind | called from (nearest other file or package) |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   top.forEach((f, i) => {
-    const share = busy > 0 ? f.selfMs / busy : Number.NaN;
+    const share = busy > 0 ? (by === 'self' ? f.selfMs : f.totalMs) / busy : Number.NaN;
     const perSaga =
       cpuMsPerSaga !== undefined && Number.isFinite(cpuMsPerSaga) && Number.isFinite(share)
         ? (share * cpuMsPerSaga * 1000).toFixed(0)
