@@ -15,40 +15,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditReport } from '@seamline/audit';
-import * as prettier from 'prettier';
 import { stackOptionsFromEnv } from '../infra/stack/env-options.ts';
 import { REPO_ROOT } from '../infra/stack/options.ts';
 import { closedLoop } from './peer/closed-loop.ts';
 import type { PlaceOrder } from './peer/closed-loop.ts';
-import { configLabel, parsePeerArgs, PEER_USAGE, PeerUsageError } from './peer/peer-options.ts';
-import type { PeerOptions } from './peer/peer-options.ts';
-import {
-  betterRun,
-  levelFigures,
-  renderConfigLine,
-  renderPeerTable,
-  spliceDocsSection,
-} from './peer/peer-report.ts';
+import { readBenchArgs, SignalStop } from './peer/bench-cli.ts';
+import { configLabel, parsePeerArgs, PEER_USAGE } from './peer/peer-options.ts';
+import { docsMarkers, writeDocsSection } from './peer/docs-section.ts';
+import { levelLine, machineLine, measureLevel } from './peer/measure-level.ts';
+import { betterRun, renderConfigLine, renderPeerTable } from './peer/peer-report.ts';
 import type { SystemRun } from './peer/peer-report.ts';
-import { clockTicksPerSecond, cpuDeltaMs, sampleCpu } from './peer/proc-cpu.ts';
+import { clockTicksPerSecond } from './peer/proc-cpu.ts';
 import type { CpuSource } from './peer/proc-cpu.ts';
 import { ensureRestateInstalled, RESTATE_DIR, startRestate } from './peer/restate-peer.ts';
 import { startSeamline } from './peer/seamline-peer.ts';
 
 const say = (line: string) => process.stderr.write(`bench:peer: ${line}\n`);
 
-let options: PeerOptions;
-try {
-  options = parsePeerArgs(process.argv.slice(2), randomBytes(4).readUInt32BE() % 100_000);
-} catch (error) {
-  if (!(error instanceof PeerUsageError)) throw error;
-  say(`${error.message}\n${PEER_USAGE}`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(`${PEER_USAGE}\n`);
-  process.exit(0);
-}
+const options = readBenchArgs('bench:peer', PEER_USAGE, parsePeerArgs);
 
 const stack = stackOptionsFromEnv();
 const offset = stack.offset ?? 0;
@@ -58,17 +42,7 @@ const ticksPerSecond = clockTicksPerSecond();
 const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const loadAtStart = os.loadavg()[0]!;
 
-// What a signal must stop: the system under test at that moment.
-let stopCurrent: (() => Promise<void>) | undefined;
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  say(`${signal}: stopping what the bench started (again to exit at once)...`);
-  void (stopCurrent?.() ?? Promise.resolve()).finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+const signals = new SignalStop(say);
 
 interface UnderTest {
   label: string;
@@ -89,26 +63,19 @@ async function measure(system: UnderTest, tag: string): Promise<SystemRun> {
   }
   const levels: SystemRun['levels'] = [];
   for (const clients of options.levels) {
-    if (interrupted) break;
-    const before = sampleCpu(system.cpuSources);
-    const loop = await closedLoop({
-      clients,
-      seconds: options.seconds,
-      seed: options.seed + clients,
-      keyPrefix: `peer-${runId}-${tag}-${clients}`,
-      place: system.place,
-    });
-    const figures = levelFigures(
-      loop,
-      cpuDeltaMs(before, sampleCpu(system.cpuSources), ticksPerSecond),
+    if (signals.interrupted) break;
+    const { loop, figures } = await measureLevel(
+      system,
+      {
+        clients,
+        seconds: options.seconds,
+        seed: options.seed + clients,
+        keyPrefix: `peer-${runId}-${tag}-${clients}`,
+      },
+      ticksPerSecond,
     );
     levels.push(figures);
-    say(
-      `${system.label}, ${clients} clients: ${figures.sagasPerSecond.toFixed(1)} sagas/s, ` +
-        `p50 ${figures.p50.toFixed(0)} ms, p99 ${figures.p99.toFixed(0)} ms, ` +
-        `CPU ${figures.cpuMsPerSagaTotal.toFixed(1)} ms/saga, ${JSON.stringify(loop.outcomes)}` +
-        (loop.errors > 0 ? `, ${loop.errors} errors (${loop.firstErrors.join(' | ')})` : ''),
-    );
+    say(levelLine(system.label, figures, loop));
   }
   return { label: system.label, levels };
 }
@@ -120,12 +87,12 @@ const restateRuns: SystemRun[] = [];
 let restateVersion = 'not run';
 let sdkVersion = 'not run';
 
-if (options.systems.includes('seamline') && !interrupted) {
+if (options.systems.includes('seamline') && !signals.interrupted) {
   say(
     `Seamline: bringing up the stack (offset ${offset}) and ${options.orderReplicas + 2} services`,
   );
   const system = await startSeamline({ stack, orderReplicas: options.orderReplicas, log: say });
-  stopCurrent = system.stop;
+  signals.current = system.stop;
   try {
     seamline = await measure(system, 'seamline');
     say('auditing Seamline (anti-entropy, then invariants 1 and 2 on every replica)...');
@@ -135,11 +102,11 @@ if (options.systems.includes('seamline') && !interrupted) {
     });
   } finally {
     await system.stop();
-    stopCurrent = undefined;
+    signals.current = undefined;
   }
 }
 
-if (options.systems.includes('restate') && !interrupted) {
+if (options.systems.includes('restate') && !signals.interrupted) {
   restateVersion = ensureRestateInstalled(say);
   sdkVersion = (
     JSON.parse(
@@ -150,7 +117,7 @@ if (options.systems.includes('restate') && !interrupted) {
     ) as { version: string }
   ).version;
   for (const config of options.restateConfigs) {
-    if (interrupted) break;
+    if (signals.interrupted) break;
     say(`${configLabel(config)}: starting ${restateVersion} and the services`);
     const system = await startRestate({
       config,
@@ -158,16 +125,16 @@ if (options.systems.includes('restate') && !interrupted) {
       workDir: path.join(outDir, 'restate', config === 'default' ? 'defaults' : `p${config}`),
       log: say,
     });
-    stopCurrent = system.stop;
+    signals.current = system.stop;
     try {
       restateRuns.push(await measure(system, `restate-${config}`));
     } finally {
       await system.stop();
-      stopCurrent = undefined;
+      signals.current = undefined;
     }
   }
 }
-if (interrupted) process.exit(130);
+if (signals.interrupted) process.exit(130);
 
 const restate =
   restateRuns.length > 0 ? betterRun(restateRuns) : { label: 'Restate (not run)', levels: [] };
@@ -184,14 +151,11 @@ const auditLine = !options.systems.includes('seamline')
     : `Seamline's audit could not run: ${auditError ?? 'unknown'}.`;
 
 const args = process.argv.slice(2).join(' ');
-const cpu = os.cpus();
 const report = [
   `Command: \`${offset ? `SEAMLINE_STACK_OFFSET=${offset} ` : ''}npm run bench:peer${args ? ` -- ${args}` : ''}\``,
   `(closed loop: each client places an order and waits for its terminal state, then the next).`,
   '',
-  `Run at ${new Date().toISOString()} on ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ` +
-    `${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${loadAtStart.toFixed(1)} at the start and ` +
-    `${os.loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; restate-server ${restateVersion}, ` +
+  `Run at ${new Date().toISOString()} on ${machineLine(loadAtStart)}; restate-server ${restateVersion}, ` +
     `@restatedev/restate-sdk ${sdkVersion}. Levels ${options.levels.join(', ')} clients, ` +
     `${options.seconds} s each after a ${options.warmupSeconds} s warm-up; seed ${options.seed}.` +
     (options.systems.includes('seamline')
@@ -220,11 +184,7 @@ say(`report written to ${mdPath}`);
 if (options.docs) {
   const docsPath = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
   const section = `## Seamline beside Restate (closed loop, \`npm run bench:peer\`)\n\n${report}`;
-  const spliced = spliceDocsSection(fs.readFileSync(docsPath, 'utf8'), section);
-  // Formatted as the format check wants it (the table's columns aligned), so --docs keeps
-  // `npm run verify` green.
-  const config = (await prettier.resolveConfig(docsPath)) ?? {};
-  fs.writeFileSync(docsPath, await prettier.format(spliced, { ...config, filepath: docsPath }));
+  await writeDocsSection(docsPath, section, docsMarkers('bench:peer'));
   say(`table written into ${docsPath}`);
 }
 const auditFailed = options.systems.includes('seamline') && audit?.ok !== true;

@@ -3,11 +3,14 @@
  * loop), each is followed until terminal, and saga latency is taken from the order's own
  * timestamps (accepted → finished). Three arrival rates, then a CDF plot.
  *
- *   npm run bench:saga [-- --rates 20,50,100 --seconds 20 --seed 7]
+ *   npm run bench:saga [-- --rates 20,50,100 --seconds 20 --seed 7] [--svg FILE | --docs]
  *
+ * The CDF goes to .seamline/bench/saga-latency-cdf.svg; `--docs` writes
+ * docs/saga-latency-cdf.svg instead, `--svg FILE` wherever it says.
  * Every accepted order must end terminal, or the run fails.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { seededRandom } from '@seamline/retry-budget';
@@ -22,9 +25,13 @@ const { values } = parseArgs({
     rates: { type: 'string', default: '20,50,100' },
     seconds: { type: 'string', default: '20' },
     seed: { type: 'string', default: String(Date.now() % 100_000) },
-    svg: { type: 'string', default: 'docs/saga-latency-cdf.svg' },
+    svg: { type: 'string' },
+    docs: { type: 'boolean', default: false },
   },
 });
+const svgPath =
+  values.svg ??
+  (values.docs ? 'docs/saga-latency-cdf.svg' : '.seamline/bench/saga-latency-cdf.svg');
 const rates = values.rates.split(',').map(Number);
 const seconds = Number(values.seconds);
 const seed = Number(values.seed);
@@ -116,9 +123,10 @@ try {
 } finally {
   await run.teardown();
 }
-writeFileSync(values.svg, cdfSvg(`Saga latency CDF (2 order replicas, seed ${seed})`, series));
+mkdirSync(path.dirname(svgPath), { recursive: true });
+writeFileSync(svgPath, cdfSvg(`Saga latency CDF (2 order replicas, seed ${seed})`, series));
 console.log(
   `\n| arrival rate /s | orders | completed /s | saga p50 ms | saga p99 ms | saga p99.9 ms | saga max ms | orders retried / 429s | accept p99 ms | not terminal |\n|---|---|---|---|---|---|---|---|---|---|`,
 );
 for (const r of rows) console.log(r);
-console.log(`\nCDF written to ${values.svg}`);
+console.log(`\nCDF written to ${svgPath}`);

@@ -4,7 +4,8 @@
  * Restate configuration parsed as the wrong partition count, and bad values accepted silently.
  */
 import { describe, expect, it } from 'vitest';
-import { configLabel, parsePeerArgs, PeerUsageError } from './peer-options.ts';
+import { BenchUsageError } from './bench-cli.ts';
+import { configLabel, parsePeerArgs } from './peer-options.ts';
 
 describe('parsePeerArgs', () => {
   it('defaults to levels 1, 10, 50, 100, 30 s each, both systems, Restate defaults and 2 partitions', () => {
@@ -38,6 +39,6 @@ describe('parsePeerArgs', () => {
     expect(() => parsePeerArgs(['--seconds', '2.5'], 1)).toThrow(/--seconds/);
     expect(() => parsePeerArgs(['--systems', 'temporal'], 1)).toThrow(/--systems/);
     expect(() => parsePeerArgs(['--partitions', 'many'], 1)).toThrow(/--partitions/);
-    expect(() => parsePeerArgs(['--bogus'], 1)).toThrow(PeerUsageError);
+    expect(() => parsePeerArgs(['--bogus'], 1)).toThrow(BenchUsageError);
   });
 });

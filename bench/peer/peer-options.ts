@@ -2,6 +2,7 @@
  * Command line of `npm run bench:peer`, validated once; a bad value names its flag.
  */
 import { parseArgs } from 'node:util';
+import { BenchUsageError, wholeNumber } from './bench-cli.ts';
 
 export const PEER_USAGE = `usage: npm run bench:peer -- [options]
   --levels 1,10,50,100   closed-loop client counts, one level after the other
@@ -34,22 +35,6 @@ export interface PeerOptions {
   help: boolean;
 }
 
-export class PeerUsageError extends Error {
-  readonly code = 'PEER_USAGE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'PeerUsageError';
-  }
-}
-
-function wholeNumber(flag: string, raw: string, min: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    throw new PeerUsageError(`--${flag} must be a whole number >= ${min}, got ${raw}`);
-  }
-  return n;
-}
-
 function list(raw: string): string[] {
   return raw
     .split(',')
@@ -77,25 +62,25 @@ export function parsePeerArgs(argv: readonly string[], randomSeed: number): Peer
       },
     }));
   } catch (error) {
-    throw new PeerUsageError((error as Error).message);
+    throw new BenchUsageError((error as Error).message);
   }
   const quick = values.quick;
   const levels = list(values.levels ?? (quick ? '1,10' : '1,10,50,100')).map((l) =>
     wholeNumber('levels', l, 1),
   );
-  if (levels.length === 0) throw new PeerUsageError('--levels names no level');
+  if (levels.length === 0) throw new BenchUsageError('--levels names no level');
   const systems = list(values.systems).map((s) => {
     if (s !== 'seamline' && s !== 'restate') {
-      throw new PeerUsageError(`--systems takes seamline and/or restate, got ${s}`);
+      throw new BenchUsageError(`--systems takes seamline and/or restate, got ${s}`);
     }
     return s as System;
   });
-  if (systems.length === 0) throw new PeerUsageError('--systems names no system');
+  if (systems.length === 0) throw new BenchUsageError('--systems names no system');
   const restateConfigs = list(values.partitions).map((p): RestateConfig =>
     p === 'default' ? 'default' : wholeNumber('partitions', p, 1),
   );
   if (systems.includes('restate') && restateConfigs.length === 0) {
-    throw new PeerUsageError('--partitions names no Restate configuration');
+    throw new BenchUsageError('--partitions names no Restate configuration');
   }
   return {
     levels,

@@ -1,20 +1,17 @@
 /**
  * Hunts bugs in the peer bench's arithmetic and table that would misstate the comparison: a
  * percentile off by one sample, throughput or CPU per saga divided by the wrong count, a ratio
- * taken the wrong way round or printed when one side is missing, the wrong Restate
- * configuration reported as the better, and a docs section duplicated instead of replaced.
+ * taken the wrong way round or printed when one side is missing, and the wrong Restate
+ * configuration reported as the better.
  */
 import { describe, expect, it } from 'vitest';
 import type { LoopRun } from './closed-loop.ts';
 import {
   betterRun,
-  DOCS_BEGIN,
-  DOCS_END,
   latencyPercentiles,
   levelFigures,
   ratio,
   renderPeerTable,
-  spliceDocsSection,
 } from './peer-report.ts';
 import type { LevelFigures, SystemRun } from './peer-report.ts';
 
@@ -129,21 +126,5 @@ describe('renderPeerTable', () => {
 
   it('shows a level only one side ran without a ratio', () => {
     expect(lines.at(-1)).toMatch(/^\| 10 \| Seamline \| 60\.0 \|/);
-  });
-});
-
-describe('spliceDocsSection', () => {
-  it('appends the section with its markers when the document has none', () => {
-    const out = spliceDocsSection('# Benchmarks\n\ntext\n', '## Peer\n\ntable');
-    expect(out).toBe(`# Benchmarks\n\ntext\n\n${DOCS_BEGIN}\n## Peer\n\ntable\n${DOCS_END}\n`);
-  });
-
-  it('replaces the previous run’s section in place, leaving the rest untouched', () => {
-    const first = spliceDocsSection('# B\n\nbefore\n', 'old');
-    const second = spliceDocsSection(`${first}\n## After\n`, 'new');
-    expect(second).toContain(`${DOCS_BEGIN}\nnew\n${DOCS_END}`);
-    expect(second).not.toContain('old');
-    expect(second.split(DOCS_BEGIN)).toHaveLength(2);
-    expect(second).toMatch(/before[\s\S]*new[\s\S]*## After/);
   });
 });

@@ -179,20 +179,3 @@ export function renderConfigLine(runs: readonly SystemRun[]): string {
     )
     .join('; ');
 }
-
-export const DOCS_BEGIN = '<!-- bench:peer begin -->';
-export const DOCS_END = '<!-- bench:peer end -->';
-
-/**
- * Puts `section` between the bench:peer markers of `doc`, replacing what an earlier run put
- * there, or appends it (with the markers) when the document has none yet.
- */
-export function spliceDocsSection(doc: string, section: string): string {
-  const block = `${DOCS_BEGIN}\n${section.trimEnd()}\n${DOCS_END}`;
-  const begin = doc.indexOf(DOCS_BEGIN);
-  const end = doc.indexOf(DOCS_END);
-  if (begin >= 0 && end > begin) {
-    return `${doc.slice(0, begin)}${block}${doc.slice(end + DOCS_END.length)}`;
-  }
-  return `${doc.trimEnd()}\n\n${block}\n`;
-}

@@ -11,6 +11,7 @@ import { awaitOrderLeader, bringUp } from '../../infra/demo/local-run.ts';
 import type { LocalRun } from '../../infra/demo/local-run.ts';
 import { OrderClient } from '../../infra/demo/order-client.ts';
 import { seedServices } from '../../infra/demo/seed-client.ts';
+import { serviceUrl } from '../../infra/services.ts';
 import { members } from '../../infra/stack/process-group.ts';
 import { readStatus } from '../../infra/stack/index.ts';
 import type { StackOptions } from '../../infra/stack/index.ts';
@@ -21,6 +22,12 @@ export interface SeamlineUnderTest {
   label: string;
   place(key: string, order: PeerOrder): Promise<string>;
   cpuSources: CpuSource[];
+  /** The service processes (order replicas, payment, inventory) and their HTTP APIs. */
+  services: { name: string; url: string }[];
+  /** Services that were running already, left alone (they did not get `env`). */
+  foreignServices: string[];
+  /** The name of the order replica that leads now. */
+  orderLeader(timeoutMs?: number): Promise<string>;
   /** Invariants 1 and 2 over every order in the databases (anti-entropy first). */
   audit(): Promise<AuditReport>;
   stop(): Promise<void>;
@@ -30,10 +37,14 @@ export async function startSeamline(options: {
   stack: StackOptions;
   orderReplicas: number;
   log: (line: string) => void;
+  /** Shown by `npm run stack -- status` as the holder. @default 'bench:peer' */
+  purpose?: string;
+  /** Added to every service's environment (e.g. NODE_OPTIONS). @default {} */
+  env?: Record<string, string>;
 }): Promise<SeamlineUnderTest> {
   const run: LocalRun = await bringUp({
-    purpose: 'bench:peer',
-    layout: { orderReplicas: options.orderReplicas, logLevel: 'warn' },
+    purpose: options.purpose ?? 'bench:peer',
+    layout: { orderReplicas: options.orderReplicas, logLevel: 'warn', env: options.env ?? {} },
     stack: options.stack,
     log: options.log,
   });
@@ -50,6 +61,7 @@ export async function startSeamline(options: {
       deadlineMs: 120_000,
     });
     const serviceNames = run.specs.map((spec) => spec.name);
+    const services = run.specs.map((spec) => ({ name: spec.name, url: serviceUrl(spec) }));
     const infra = readStatus(options.stack)
       .processes.filter((p) => p.kind !== 'service')
       .map((p) => p.name);
@@ -77,6 +89,12 @@ export async function startSeamline(options: {
           return record ? members(record).map((stat) => stat.pid) : [];
         },
       })),
+      services,
+      foreignServices: serviceNames.filter((name) => !run.startedServices.includes(name)),
+      async orderLeader(timeoutMs = 30_000) {
+        const url = await awaitOrderLeader(run.orderUrls, timeoutMs);
+        return services.find((service) => service.url === url)?.name ?? url;
+      },
       audit: () =>
         auditStack({ postgres: run.endpoints.postgres, expectTerminal: true, repair: true }),
       stop: () => run.teardown(),
