@@ -42,3 +42,4 @@ export { purgeableTombstones } from './src/tombstone-purge.ts';
 export type { TombstoneRow } from './src/replica.ts';
 export { startAntiEntropyLoop } from './src/anti-entropy-loop.ts';
 export type { AntiEntropyLoopOptions } from './src/anti-entropy-loop.ts';
+export { LruMap } from './src/lru-map.ts';
