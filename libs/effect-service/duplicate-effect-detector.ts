@@ -14,12 +14,7 @@
  * outside its order's prefix whose twin is also outside it, a batch left indeterminate that
  * landed without a re-drive, and writes of a writer that stopped before its next pass.
  */
-import type {
-  DuplicateEffect,
-  EffectEntry,
-  LedgerRecord,
-  LedgerService,
-} from '@seamline/audit';
+import type { DuplicateEffect, EffectEntry, LedgerRecord, LedgerService } from '@seamline/audit';
 import { findDuplicateEffects, readLedger } from '@seamline/audit';
 import type { ScanOptions, ScanPage } from '@seamline/quorum-store';
 
@@ -93,7 +88,9 @@ export class DuplicateEffectDetector {
     ] as const) {
       const v = this.#o[field];
       if (!Number.isInteger(v) || v < 1)
-        throw new RangeError(`duplicate-effect detector: ${field} must be an integer >= 1, got ${v}`);
+        throw new RangeError(
+          `duplicate-effect detector: ${field} must be an integer >= 1, got ${v}`,
+        );
     }
   }
 
@@ -119,8 +116,7 @@ export class DuplicateEffectDetector {
       const seen = this.#waiting.get(orderId);
       if (seen !== undefined) {
         if (seen.length < this.#o.entriesPerOrder) seen.push(row);
-      }
-      else if (this.#waiting.size < this.#o.backlog) this.#waiting.set(orderId, [row]);
+      } else if (this.#waiting.size < this.#o.backlog) this.#waiting.set(orderId, [row]);
       else this.#dropped += 1;
     }
   }
