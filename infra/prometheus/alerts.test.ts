@@ -35,6 +35,7 @@ const ruleTests = (
 /** The alerts the on-call contract promises; renaming one breaks runbook links and silences. */
 const REQUIRED_ALERTS = [
   'DuplicateEffects',
+  'DedupHitRatioHigh',
   'ConsumerLagGrowing',
   'QuorumWriteP99High',
   'LeaderChurn',

@@ -25,7 +25,9 @@ export type {
   Violation,
 } from './src/audit-report.ts';
 export { DEFAULT_DOMAINS } from './src/books.ts';
-export type { AuditDomains } from './src/books.ts';
+export type { AuditDomains, EffectEntry } from './src/books.ts';
+export { effectOf, findDuplicateEffects, readLedger } from './src/duplicate-effects.ts';
+export type { DuplicateEffect, LedgerRecord, LedgerService } from './src/duplicate-effects.ts';
 export { mergeReplicas } from './src/replica-merge.ts';
 export type { MergedRecords, ReplicaRows, StoredRecord } from './src/replica-merge.ts';
 export { readDatabase } from './src/replica-reader.ts';

@@ -3,10 +3,12 @@ import type { Type } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamServerOptions } from '@seamline/bus';
 import type { ElectionBucketOptions, LeaseKv } from '@seamline/election';
+import type { LedgerService } from '@seamline/audit';
 import type { FencedEffectWriter, IdempotentEffects } from '@seamline/idempotency';
 import type { Logger, SeamlineMetrics } from '@seamline/observability';
 import type { QuorumStore } from '@seamline/quorum-store';
 import type { DestinationStream } from 'pino';
+import type { DuplicateEffectDetector } from './duplicate-effect-detector.ts';
 import type { SeedSpec } from './seed-records.ts';
 
 /** What one effect service is made of; everything else is shared. */
@@ -15,6 +17,11 @@ export interface EffectServiceSpec<E, S> {
   readonly service: string;
   /** The quorum-store domain this service's single writer owns. */
   readonly domain: string;
+  /**
+   * Whose ledger (`ledger:<effectKey>` records, the auditor's schema) this service writes: the
+   * duplicate-effect detector checks it with the auditor's rule.
+   */
+  readonly ledger: LedgerService;
   /** Payload schema of every bus handler, by pattern (`payment.charge`). */
   readonly commands: JetStreamServerOptions['schemas'];
   /** The service's use cases over the idempotent effect runner. */
@@ -61,6 +68,8 @@ export interface EffectService {
   readonly metrics: SeamlineMetrics;
   readonly store: QuorumStore;
   readonly writer: FencedEffectWriter;
+  /** The writer's duplicate-effect check (passes, orders waiting); tests wait on it. */
+  readonly duplicates: DuplicateEffectDetector;
   /** Resolves once this process is the writer and consumes commands. */
   readonly ready: Promise<void>;
   /** Graceful stop: drain handlers, step down, close connections. Idempotent. */

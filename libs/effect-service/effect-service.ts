@@ -19,6 +19,7 @@ import {
   busMetricsObserver,
   createLogger,
   createMetrics,
+  duplicateEffectsObserver,
   effectArrivalsObserver,
   effectAttemptsObserver,
   electionMetricsObserver,
@@ -28,6 +29,7 @@ import {
   traceMessageHandlers,
 } from '@seamline/observability';
 import { QuorumStore, startAntiEntropyLoop } from '@seamline/quorum-store';
+import { DuplicateEffectDetector } from './duplicate-effect-detector.ts';
 import { EffectArrivals } from './effect-arrivals.ts';
 import type { EffectServiceRuntime } from './effect-runtime.ts';
 import type {
@@ -70,10 +72,34 @@ export async function startEffectService<E, S>(
       observer: quorumMetricsObserver(metrics, log),
     }),
   );
+  // `payment.charge` -> `charge`: the operation label runEffectCommand is given.
+  const operations = Object.keys(spec.commands).map((p) => p.slice(p.indexOf('.') + 1));
+  const duplicateMetric = duplicateEffectsObserver(metrics, service, operations);
+  const duplicates = new DuplicateEffectDetector({
+    service: spec.ledger,
+    domain: spec.domain,
+    store,
+    onDuplicate: (d) => {
+      duplicateMetric.onDuplicate(d.kind);
+      log.error(
+        {
+          event: 'duplicate-effect',
+          orderId: d.orderId,
+          kind: d.kind,
+          keys: d.entries.map((e) => e.key),
+        },
+        `${d.kind} of order ${d.orderId} took effect ${d.entries.length} times`,
+      );
+    },
+  });
   const writer = new FencedEffectWriter({
     store,
     domain: spec.domain,
-    observer: writerLogObserver(log),
+    observer: {
+      ...writerLogObserver(log),
+      // The detector's watermark: what this writer's batches put in the store since its last pass.
+      onWritten: (_domain, rows) => duplicates.written(rows),
+    },
   });
   const effects = spec.effects(
     new IdempotentEffects({ writer, observer: idempotencyMetricsObserver(metrics, service) }),
@@ -110,6 +136,7 @@ export async function startEffectService<E, S>(
       clearInterval(parts.lagTimer);
       clearInterval(parts.attemptTimer);
       await antiEntropy.stop();
+      await duplicateCheck.stop();
       const closeSteps: [string, (() => Promise<unknown>) | undefined][] = [
         ['http and bus', parts.app && (() => parts.app!.close())],
         ['election', parts.election && (() => parts.election!.stop())],
@@ -143,8 +170,22 @@ export async function startEffectService<E, S>(
     pass: () => store.antiEntropy(),
     ...antiEntropyLogObserver(log),
   });
-  // `payment.charge` -> `charge`: the operation label runEffectCommand is given.
-  const operations = Object.keys(spec.commands).map((p) => p.slice(p.indexOf('.') + 1));
+  // Like anti-entropy, only the writer checks what it wrote for effects applied twice, off the
+  // command path, a bounded page of orders per pass.
+  const duplicateCheck = startAntiEntropyLoop({
+    everyMs: config.duplicateCheckMs,
+    active: () => duty.isReady() && closing === undefined,
+    pass: () => duplicates.pass(),
+    onPass: (p) => {
+      if (p.failed > 0 || p.dropped > 0)
+        log.warn(
+          { failed: p.failed, dropped: p.dropped, waiting: p.waiting },
+          'duplicate-effect check incomplete: orders left for the next pass or dropped',
+        );
+    },
+    onError: (err) =>
+      log.warn({ err: (err as Error).message }, 'duplicate-effect check pass failed'),
+  });
   const arrivals = new EffectArrivals({
     observer: {
       ...effectArrivalsObserver(metrics, service, operations),
@@ -278,6 +319,7 @@ export async function startEffectService<E, S>(
       metrics,
       store,
       writer,
+      duplicates,
       ready: duty.ready,
       close,
     };

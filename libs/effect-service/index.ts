@@ -10,6 +10,12 @@
  */
 export { runEffectCommand } from './effect-command.ts';
 export type { StartGate } from './effect-command.ts';
+export { DuplicateEffectDetector } from './duplicate-effect-detector.ts';
+export type {
+  DetectorPass,
+  DuplicateEffectDetectorOptions,
+  LedgerScanner,
+} from './duplicate-effect-detector.ts';
 export { arrivalCause } from './effect-arrivals.ts';
 export type { ArrivalsView } from './effect-arrivals.ts';
 export type { EffectServiceRuntime, SeedReport } from './effect-runtime.ts';

@@ -45,6 +45,12 @@ export interface EffectServiceConfig {
    * @default 60000
    */
   readonly antiEntropyMs: number;
+  /**
+   * SEAMLINE_DUPLICATE_CHECK_MS: the active writer checks the orders whose ledger it wrote
+   * since the last pass for an effect applied twice (`seamline_duplicate_effects_total`) this
+   * long after the previous pass ended; 0 = off. @default 5000
+   */
+  readonly duplicateCheckMs: number;
   /** SEAMLINE_BUS_PREFIX: stream prefix (upper case) and subject prefix (lower case). @default SEAMLINE */
   readonly busPrefix: string;
   /** SEAMLINE_ELECTION_BUCKET. @default seamline-election */
@@ -119,6 +125,7 @@ function environmentSchema(d: EffectServiceDefaults) {
     SEAMLINE_DUPLICATE_DELIVERY: int(1, 100).default(1),
     SEAMLINE_ATTEMPT_TTL_MS: int(1, 86_400_000).default(60_000),
     SEAMLINE_ANTI_ENTROPY_MS: int(0, 86_400_000).default(60_000),
+    SEAMLINE_DUPLICATE_CHECK_MS: int(0, 86_400_000).default(5_000),
     SEAMLINE_BUS_PREFIX: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/)
@@ -175,6 +182,7 @@ export function loadEffectServiceConfig(
     duplicateDelivery: e.SEAMLINE_DUPLICATE_DELIVERY,
     attemptTtlMs: e.SEAMLINE_ATTEMPT_TTL_MS,
     antiEntropyMs: e.SEAMLINE_ANTI_ENTROPY_MS,
+    duplicateCheckMs: e.SEAMLINE_DUPLICATE_CHECK_MS,
     busPrefix: e.SEAMLINE_BUS_PREFIX,
     electionBucket: e.SEAMLINE_ELECTION_BUCKET,
     logLevel: e.SEAMLINE_LOG_LEVEL,

@@ -57,6 +57,7 @@ export type { MessageHandlerRegistry, TraceableBusClient } from './traced-bus.ts
 export {
   antiEntropyLogObserver,
   busMetricsObserver,
+  duplicateEffectsObserver,
   effectArrivalsObserver,
   effectAttemptsObserver,
   electionMetricsObserver,

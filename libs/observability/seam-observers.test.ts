@@ -3,7 +3,8 @@
  * leaking free text (subjects, payload issues) into a label, leader changes counted only where
  * the process itself won (the flapping alert would miss a standby's view), a fencing rejection
  * that leaves no log line, dedup hits filed under the wrong service, and attempts per effect
- * filed under the wrong layer or arrivals under the wrong cause.
+ * filed under the wrong layer or arrivals under the wrong cause, and a duplicate effect filed
+ * under the wrong service or missing its zero series (issue 13).
  */
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import {
   busMetricsObserver,
   createLogger,
   createMetrics,
+  duplicateEffectsObserver,
   effectArrivalsObserver,
   effectAttemptsObserver,
   electionMetricsObserver,
@@ -82,6 +84,22 @@ describe('idempotencyMetricsObserver', () => {
     idempotencyMetricsObserver(m, 'inventory').onDedupHit('reserve');
     expect(await series(m.render(), 'seamline_dedup_hits_total')).toEqual([
       'seamline_dedup_hits_total{service="inventory",operation="reserve"} 1',
+    ]);
+  });
+});
+
+describe('duplicateEffectsObserver', () => {
+  it('starts every operation at 0 and files each duplicate under its service and kind', async () => {
+    const m = fresh();
+    const hook = duplicateEffectsObserver(m, 'payment', ['charge', 'refund']);
+    expect(await series(m.render(), 'seamline_duplicate_effects_total')).toEqual([
+      'seamline_duplicate_effects_total{service="payment",operation="charge"} 0',
+      'seamline_duplicate_effects_total{service="payment",operation="refund"} 0',
+    ]);
+    hook.onDuplicate('refund');
+    expect(await series(m.render(), 'seamline_duplicate_effects_total')).toEqual([
+      'seamline_duplicate_effects_total{service="payment",operation="charge"} 0',
+      'seamline_duplicate_effects_total{service="payment",operation="refund"} 1',
     ]);
   });
 });

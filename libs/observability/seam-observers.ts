@@ -97,6 +97,24 @@ export function idempotencyMetricsObserver(m: SeamlineMetrics, service: string) 
 }
 
 /**
+ * Duplicate-effect detector hook of one effect service: one increment per effect found applied
+ * twice (`<orderId>:<kind>`), labelled by its kind. The given operations start at zero, so the
+ * dashboard and `increase()` see the first duplicate as a step from 0.
+ */
+export function duplicateEffectsObserver(
+  m: SeamlineMetrics,
+  service: string,
+  operations: readonly string[] = [],
+) {
+  for (const operation of operations) m.duplicateEffects.inc({ service, operation }, 0);
+  return {
+    onDuplicate(operation: string) {
+      m.duplicateEffects.inc({ service, operation });
+    },
+  };
+}
+
+/**
  * Attempt-counter hook of one layer: a key's final total, reported when the counter forgets the
  * idle key, is one sample of `seamline_effect_attempts{layer}`. The layer's series start at
  * zero, so a process exposes exactly the layers it counts and rate() sees the first sample.

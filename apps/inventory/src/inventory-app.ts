@@ -25,6 +25,7 @@ export function createInventoryApp(
     {
       service: 'inventory',
       domain: INVENTORY_DOMAIN,
+      ledger: 'inventory',
       commands: { 'inventory.reserve': reserveCommand, 'inventory.release': releaseCommand },
       handlers: [InventoryCommandsController],
       effects: (idempotent) => new InventoryEffects(idempotent),

@@ -26,6 +26,7 @@ export function createPaymentApp(
     {
       service: 'payment',
       domain: PAYMENT_DOMAIN,
+      ledger: 'payment',
       commands: { 'payment.charge': chargeCommand, 'payment.refund': refundCommand },
       handlers: [PaymentCommandsController],
       effects: (idempotent, log) => {

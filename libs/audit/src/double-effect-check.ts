@@ -2,12 +2,14 @@ import { parseEffectKey } from '@seamline/contracts';
 import type { EffectKind, Violation } from './audit-report.ts';
 import { violation } from './audit-report.ts';
 import type { EffectEntry } from './books.ts';
+import { findDuplicateEffects } from './duplicate-effects.ts';
 
 /**
  * Invariant 1, no double effect. A ledger entry's key is its idempotency key
  * (`<orderId>:<step>:<action>`), and the table's primary key already makes one entry per key;
  * what the primary key cannot stop is a SECOND key for the same effect (a re-decided charge
- * under another key, a retry that minted a new key). So the rule is counted per order and kind:
+ * under another key, a retry that minted a new key). So the rule (duplicate-effects.ts, which
+ * the effect services' incremental detector applies too) is counted per order and kind:
  * at most one charge, one refund, one reserve and one release per order. A ledger entry filed
  * under a key that is not its own order's idempotency key for its kind is reported too: the
  * idempotency check that should have caught a duplicate never looked at it.
@@ -26,10 +28,7 @@ export function checkDoubleEffects(
   seenOn: string,
 ): DoubleEffectFindings {
   const violations: Violation[] = [];
-  const groups = new Map<string, EffectEntry[]>();
   for (const entry of effects) {
-    const group = `${entry.orderId}:${entry.kind}`;
-    groups.set(group, [...(groups.get(group) ?? []), entry]);
     const parsed = parseEffectKey(entry.effectKey);
     if (parsed?.sagaId !== entry.orderId || parsed.action !== entry.kind) {
       violations.push(
@@ -44,16 +43,13 @@ export function checkDoubleEffects(
     }
   }
   const duplicated = new Set<string>();
-  for (const [group, entries] of groups) {
-    if (entries.length < 2) continue;
-    duplicated.add(group);
-    const { orderId, kind } = entries[0]!;
-    const keys = entries.map((e) => e.key).sort();
+  for (const { effect, orderId, kind, entries } of findDuplicateEffects(effects)) {
+    duplicated.add(effect);
     violations.push(
       violation(
         'double-effect',
         `order:${orderId}`,
-        `${entries.length} ${kind} entries for order ${orderId}: ${keys.join(', ')}` +
+        `${entries.length} ${kind} entries for order ${orderId}: ${entries.map((e) => e.key).join(', ')}` +
           amounts(entries),
         [seenOn],
       ),

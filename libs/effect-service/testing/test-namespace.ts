@@ -57,6 +57,7 @@ export function testConfig(
     duplicateDelivery: 1,
     attemptTtlMs: 60_000,
     antiEntropyMs: 60_000,
+    duplicateCheckMs: 5_000,
     busPrefix: ns.busPrefix,
     electionBucket: ns.electionBucket,
     logLevel: 'warn',

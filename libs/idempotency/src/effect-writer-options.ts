@@ -27,6 +27,11 @@ export interface EffectWriterObserver {
   onPending?(domain: string): void;
   /** A parked batch is being re-driven before a new decision. */
   onRedrive?(domain: string): void;
+  /**
+   * A batch collected its W acks (a first write or a re-drive): its records are in the store.
+   * Called on the write path: note the rows and return, do no I/O here.
+   */
+  onWritten?(domain: string, rows: readonly RecordWrite[]): void;
 }
 
 export interface EffectWriterOptions {

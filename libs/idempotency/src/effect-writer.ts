@@ -180,6 +180,7 @@ export class FencedEffectWriter {
       try {
         await this.o.store.write(this.domain, rows, { token });
         this.pending.settle(rows);
+        this.o.observer.onWritten?.(this.domain, rows);
         if (this.term === token) {
           for (const r of rows)
             this.cache.set(r.key, { version: r.version, tag: r.tag ?? null, value: r.value });

@@ -234,3 +234,37 @@ describe('IdempotentEffects', () => {
     expect(store.readCalls).toBe(1);
   });
 });
+
+describe('FencedEffectWriter onWritten (the duplicate-effect check reads it)', () => {
+  function watched(faults: readonly WriteFault[]) {
+    const store = new MemoryStore(faults);
+    const written: string[][] = [];
+    const writer = new FencedEffectWriter({
+      store,
+      domain: 'payment',
+      sleep: immediate,
+      writeAttempts: 1,
+      observer: { onWritten: (_d, rows) => written.push(rows.map((r) => r.key).sort()) },
+    });
+    writer.activate(7);
+    return { writer, written, store };
+  }
+
+  it('reports a batch once it collected its acks, and nothing for a replay or a failed write', async () => {
+    const { writer, written, store } = watched(['unavailable', 'ok']);
+    const effects = new IdempotentEffects({ writer });
+    store.records.set('account:a', {
+      key: 'account:a',
+      version: { fence: 1, seq: 1 },
+      tag: null,
+      value: { balance: INITIAL },
+    });
+    await expect(effects.run(chargeRequest('k1', 'a', 100))).rejects.toBeInstanceOf(
+      QuorumUnavailableError,
+    );
+    expect(written).toEqual([]);
+    await effects.run(chargeRequest('k1', 'a', 100));
+    await effects.run(chargeRequest('k1', 'a', 100));
+    expect(written).toEqual([['account:a', 'idem:k1', 'ledger:k1']]);
+  });
+});
