@@ -95,6 +95,9 @@ function isLongPoll(req: { method: string; url: string }): boolean {
   return req.method === 'GET' && /^\/orders\/[^/?]+\?(?:.*&)?waitMs=0*[1-9]/.test(req.url);
 }
 
+/** How long a closing replica lets requests in progress finish before it cuts them. */
+const CLOSE_GRACE_MS = 5_000;
+
 /** `status` of a request whose client went away before the answer (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = '499';
 
@@ -475,7 +478,14 @@ async function buildOrderApp(
       await rejoin.close();
       await election.stop().catch(() => {});
       await orchestrator.abdicate('shutdown');
-      await app.close();
+      // Requests still being served get a few seconds to finish; then their connections are cut
+      // (their clients retry with the same Idempotency-Key), so a shutdown never waits on a
+      // client that keeps a connection open.
+      const cut = setTimeout(() => {
+        log.warn({ graceMs: CLOSE_GRACE_MS }, 'closing: cutting connections still open');
+        fastify.server.closeAllConnections();
+      }, CLOSE_GRACE_MS);
+      await app.close().finally(() => clearTimeout(cut));
       await bus.close().catch(() => {});
       await nc.close().catch(() => {});
       await store.close();
