@@ -70,8 +70,12 @@ export class IncrementalAntiEntropy {
       return t;
     };
     for (const source of this.replicas) {
+      // Every change after the watermark is compared in this pass, page by page; the watermark
+      // only moves over the settled prefix (so unsettled changes are compared again next pass).
+      let cursor = this.watermarks.get(source.name) ?? 0;
+      let settledSoFar = true;
       for (;;) {
-        const after = this.watermarks.get(source.name) ?? 0;
+        const after = cursor;
         let page: RecordChange[];
         try {
           page = await source.changes(after, this.pageSize, this.settleMs);
@@ -100,9 +104,14 @@ export class IncrementalAntiEntropy {
           t.refused += result.refused;
         }
         if (!complete) break;
-        const settledUpTo = settledPrefixEnd(page);
-        if (settledUpTo !== undefined) this.watermarks.set(source.name, settledUpTo);
-        if (page.length < this.pageSize || settledUpTo !== page[page.length - 1]?.changeSeq) break;
+        const last = page[page.length - 1]!.changeSeq;
+        if (settledSoFar) {
+          const settledUpTo = settledPrefixEnd(page);
+          if (settledUpTo !== undefined) this.watermarks.set(source.name, settledUpTo);
+          if (settledUpTo !== last) settledSoFar = false;
+        }
+        cursor = last;
+        if (page.length < this.pageSize) break;
       }
     }
     const reports: AntiEntropyReport[] = [];
