@@ -167,14 +167,29 @@ export class Replica {
   /**
    * One group transaction: every write in it shares token, holder and mode (group-commit.ts), so
    * the fence read under the lock decides each alike, and the group's outcome is each write's.
+   * A statement the server refused with an error that aborts it (bad data, a constraint, a
+   * serialization failure) applied nothing, so its writes are retried one by one: one bad write
+   * never fails the writes that happened to share its transaction.
    */
   private async writeGroup(
     domain: string,
     group: readonly QueuedWrite[],
     flags: { fencing: boolean; holder: string },
-  ): Promise<WriteOutcome> {
+  ): Promise<WriteOutcome[]> {
+    const { outcome, aborted } = await this.applyOneGroup(domain, group, flags);
+    if (!aborted || group.length === 1) return group.map(() => outcome);
+    const outcomes: WriteOutcome[] = [];
+    for (const w of group) outcomes.push((await this.applyOneGroup(domain, [w], flags)).outcome);
+    return outcomes;
+  }
+
+  private async applyOneGroup(
+    domain: string,
+    group: readonly QueuedWrite[],
+    flags: { fencing: boolean; holder: string },
+  ): Promise<{ outcome: WriteOutcome; aborted: boolean }> {
     const head = group[0];
-    if (head === undefined) return { kind: 'ack', replica: this.name };
+    if (head === undefined) return { outcome: { kind: 'ack', replica: this.name }, aborted: false };
     const rows = mergeRows(group);
     this.grouping.onGroup?.({ domain, writes: group.length, rows: rows.length });
     const stamp = { token: head.batch.token, holder: head.batch.holder };
@@ -195,11 +210,11 @@ export class Replica {
         installed !== undefined &&
         !admits(installed, stamp.token, flags.holder)
       ) {
-        return fencedBy(this.name, installed);
+        return { outcome: fencedBy(this.name, installed), aborted: false };
       }
-      return { kind: 'ack', replica: this.name };
+      return { outcome: { kind: 'ack', replica: this.name }, aborted: false };
     } catch (err) {
-      return this.failure(err);
+      return { outcome: this.failure(err), aborted: abortedStatement(err) };
     }
   }
 
@@ -510,6 +525,21 @@ function describeError(err: unknown): string {
   let e: unknown = err;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The server answered the statement with an error of a class that aborts it before commit
+ * (data exception 22, integrity 23, cardinality 21, rollback 40, syntax or access 42): the
+ * single-statement transaction applied nothing. Connection losses and timeouts are not.
+ */
+function abortedStatement(err: unknown): boolean {
+  let e: unknown = err;
+  while (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(21|22|23|40|42)[0-9A-Z]{3}$/.test(code)) return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 function isConnectError(err: unknown): boolean {

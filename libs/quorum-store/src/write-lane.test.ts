@@ -31,13 +31,13 @@ function fakeReplica(decide: (group: readonly QueuedWrite[]) => WriteOutcome) {
   let inFlight = 0;
   let maxInFlight = 0;
   const apply = (group: readonly QueuedWrite[]) =>
-    new Promise<WriteOutcome>((resolve) => {
+    new Promise<WriteOutcome[]>((resolve) => {
       sent.push(group.map((g) => g.batch.id));
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
       pending.push(() => {
         inFlight -= 1;
-        resolve(decide(group));
+        resolve(group.map(() => decide(group)));
       });
     });
   return {

@@ -7,8 +7,8 @@ import type { WriteOutcome } from './quorum-decision.ts';
  * writes that arrive meanwhile queue and go together in the next one. No timer: a write that
  * finds the lane idle is sent at once, so a lone client pays nothing.
  *
- * `apply` runs one group in one transaction and answers one outcome that holds for every write
- * in it (they share token and holder, so the fence decides them alike; a transaction of unknown
+ * `apply` runs one group in one transaction and answers each write's outcome, in group order
+ * (they share token and holder, so the fence decides them alike; a transaction of unknown
  * outcome leaves each of its writes unknown). It never rejects.
  *
  * A write still queued when `queueTimeoutMs` passes is taken out and answered by `expired`: it
@@ -19,7 +19,7 @@ export class WriteLane {
   private busy = false;
 
   constructor(
-    private readonly apply: (group: readonly QueuedWrite[]) => Promise<WriteOutcome>,
+    private readonly apply: (group: readonly QueuedWrite[]) => Promise<readonly WriteOutcome[]>,
     private readonly limits: GroupLimits,
     private readonly queueTimeoutMs: number,
     private readonly expired: () => WriteOutcome,
@@ -65,8 +65,8 @@ export class WriteLane {
         );
         const group = this.queue.splice(0, n);
         for (const e of group) clearTimeout(e.timer);
-        const outcome = await this.apply(group.map((e) => e.write));
-        for (const e of group) e.resolve(outcome);
+        const outcomes = await this.apply(group.map((e) => e.write));
+        group.forEach((e, i) => e.resolve(outcomes[i] ?? this.expired()));
       }
     } finally {
       this.busy = false;
