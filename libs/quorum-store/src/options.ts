@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { GroupLimits } from './group-commit.ts';
+import { DEFAULT_GROUP_LIMITS } from './group-commit.ts';
 import { checkQuorumSizes } from './quorum-decision.ts';
 import type { ReplicaConfig } from './replica.ts';
 import type { EjectionOptions } from './replica-health.ts';
@@ -32,6 +34,11 @@ export interface QuorumObserver {
     replica: string;
   }): void;
   onEjection?(replica: string, ejected: boolean): void;
+  /**
+   * One group-commit transaction sent to a replica (ADR 0018): how many writes it carries and how
+   * many record rows it upserts (duplicate keys merged). Called whatever its outcome.
+   */
+  onGroupCommit?(event: { replica: string; domain: string; writes: number; rows: number }): void;
   onDivergence?(domain: string, records: number): void;
   /**
    * A repair group (whole batches) that a replica's fence refused: a batch of an older token that
@@ -74,6 +81,14 @@ export interface QuorumStoreOptions {
    * same one. Unique per writer process. @default a random UUID per store
    */
   readonly holder?: string;
+  /**
+   * Group commit (ADR 0018): per replica and domain at most one write transaction in flight; the
+   * writes arriving meanwhile go together in the next one. `false` gives every write its own
+   * transaction, all in parallel. @default true
+   */
+  readonly groupCommit?: boolean;
+  /** Bounds on one group transaction. @default { maxWrites: 64, maxRows: 2000 } */
+  readonly groupCommitLimits?: Partial<GroupLimits>;
   /** Anti-entropy: changes read per page of one replica's change log. @default 500 */
   readonly antiEntropyPageSize?: number;
   /**
@@ -117,6 +132,8 @@ export interface ResolvedOptions {
   readonly fencing: boolean;
   readonly writeBack: boolean;
   readonly spreadStaleBatches: ReadonlySet<string>;
+  readonly groupCommit: boolean;
+  readonly groupCommitLimits: GroupLimits;
 }
 
 const schema = z.object({
@@ -136,6 +153,13 @@ const schema = z.object({
   holder: z.string().min(1).max(200).optional(),
   antiEntropyPageSize: z.number().int().positive().default(500),
   antiEntropySettleMs: z.number().int().nonnegative().default(5000),
+  groupCommit: z.boolean().default(true),
+  groupCommitLimits: z
+    .object({
+      maxWrites: z.number().int().positive().optional(),
+      maxRows: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 
 /** Validates options once, at start-up; the error names the offending field. */
@@ -159,5 +183,9 @@ export function resolveOptions(options: QuorumStoreOptions): ResolvedOptions {
     fencing: options.unsafe?.fencing ?? true,
     writeBack: options.unsafe?.writeBack ?? true,
     spreadStaleBatches: new Set(options.spreadStaleBatches ?? []),
+    groupCommitLimits: {
+      maxWrites: o.groupCommitLimits?.maxWrites ?? DEFAULT_GROUP_LIMITS.maxWrites,
+      maxRows: o.groupCommitLimits?.maxRows ?? DEFAULT_GROUP_LIMITS.maxRows,
+    },
   };
 }

@@ -104,7 +104,14 @@ export class QuorumStore {
 
   private constructor(private readonly o: ResolvedOptions) {
     this.replicas = new Map(
-      o.replicas.map((r) => [r.name, new Replica(r, o.database, o.replicaTimeoutMs, o.poolSize)]),
+      o.replicas.map((r) => [
+        r.name,
+        new Replica(r, o.database, o.replicaTimeoutMs, o.poolSize, {
+          enabled: o.groupCommit,
+          limits: o.groupCommitLimits,
+          onGroup: (event) => o.observer.onGroupCommit?.({ replica: r.name, ...event }),
+        }),
+      ]),
     );
     this.repairs = new BatchRepair(
       (name) => this.replica(name),

@@ -301,3 +301,101 @@ function upsertRecords(
     ${onConflict}
     returning 1`;
 }
+
+/** What a group statement needs of a client: pg's `query` with a named (prepared) statement. */
+export interface QueryClient {
+  query<R extends Record<string, unknown>>(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: R[] }>;
+}
+
+/**
+ * Applies a group of writes (group-commit.ts: same token, holder and mode) in ONE statement, so
+ * one transaction, exactly as {@link applyBatch} applies one: the fence row locked `FOR SHARE`,
+ * every record row and every batch row under the same fence guard, records only moving forward.
+ * `rows` holds at most one row per key (`mergeRows`); each names the batch its version came from,
+ * and each write of the group gets its own batch row with all its members. The statement text
+ * depends only on the flags, so it is prepared once per connection and reused. Returns the
+ * installed fence, which decides every write of the group alike.
+ */
+export async function applyGroup(
+  client: QueryClient,
+  domain: string,
+  rows: readonly { row: RecordWrite; batchId: string }[],
+  batches: readonly { id: string; members: [string, number, number][] }[],
+  stamp: { token: number; holder: string },
+  opts: ApplyFlags,
+): Promise<InstalledFence | undefined> {
+  const values: unknown[] = [
+    domain,
+    rows.map((r) => r.row.key),
+    rows.map((r) => r.row.version.fence),
+    rows.map((r) => r.row.version.seq),
+    rows.map((r) => r.row.tag ?? null),
+    rows.map((r) => JSON.stringify(r.row.value)),
+    rows.map((r) => r.batchId),
+    rows.map((r) => r.row.deleted === true),
+    batches.map((b) => b.id),
+    batches.map((b) => JSON.stringify(b.members)),
+    stamp.token,
+    stamp.holder,
+  ];
+  if (opts.fencing) values.push(opts.holder);
+  const statement = groupStatement(opts.fencing, opts.insertOnly);
+  const result = await client.query<{ installed: string | null; holder: string | null }>({
+    ...statement,
+    values,
+  });
+  const row = result.rows[0];
+  return row?.installed === null || row?.installed === undefined
+    ? undefined
+    : { token: Number(row.installed), holder: row.holder ?? '' };
+}
+
+const groupStatements = new Map<string, { name: string; text: string }>();
+
+/** The group statement for these flags; $11 is the token, $12 the batch holder, $13 the writer. */
+function groupStatement(fencing: boolean, insertOnly: boolean): { name: string; text: string } {
+  const name = `seamline_apply_group_${fencing ? 'f' : 'u'}${insertOnly ? 'i' : 'w'}`;
+  const found = groupStatements.get(name);
+  if (found !== undefined) return found;
+  const guard = fencing
+    ? `where coalesce((select token from fence), 0) < $11::bigint
+             or (coalesce((select token from fence), 0) = $11::bigint
+                 and coalesce((select holder from fence), '') in ('', $13::text))`
+    : '';
+  const onConflict = insertOnly
+    ? 'on conflict (domain, key) do nothing'
+    : `on conflict (domain, key) do update
+          set fence = excluded.fence, seq = excluded.seq, tag = excluded.tag,
+              value = excluded.value, updated_at = excluded.updated_at,
+              batch_id = excluded.batch_id, deleted = excluded.deleted,
+              change_seq = default
+          where (seamline_records.fence, seamline_records.seq) < (excluded.fence, excluded.seq)`;
+  const text = `
+    with fence as (
+      select token, holder from seamline_fences where domain = $1::text for share
+    ), ins as (
+      insert into seamline_records (domain, key, fence, seq, tag, value, updated_at, batch_id, deleted)
+      select $1::text, u.key, u.fence, u.seq, u.tag, u.value, now(), u.batch_id, u.deleted
+      from unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::jsonb[], $7::text[],
+                  $8::boolean[]) as u(key, fence, seq, tag, value, batch_id, deleted)
+      ${guard}
+      ${onConflict}
+      returning 1
+    ), bat as (
+      insert into seamline_batches (batch_id, domain, token, holder, members)
+      select b.id, $1::text, $11::bigint, $12::text, b.members
+      from unnest($9::text[], $10::jsonb[]) as b(id, members)
+      ${guard}
+      on conflict (batch_id) do nothing
+      returning 1
+    )
+    select (select token from fence)::text as installed, (select holder from fence) as holder,
+           (select count(*) from ins) as applied, (select count(*) from bat) as batches`;
+  const statement = { name, text };
+  groupStatements.set(name, statement);
+  return statement;
+}

@@ -9,8 +9,11 @@ import { admits, NO_FENCE } from './fence-rule.ts';
 import type { BatchInfo, RepairGroup } from './batch-decision.ts';
 import type { VersionedRecord, WriteOutcome } from './quorum-decision.ts';
 import type { BatchStamp, Db, RecordChange, RecordWrite, TombstoneRow } from './replica-sql.ts';
+import type { GroupLimits, QueuedWrite } from './group-commit.ts';
+import { batchMembers, mergeRows } from './group-commit.ts';
 import {
   applyBatch,
+  applyGroup,
   applyRepairGroup,
   deleteTombstones,
   lastChange,
@@ -20,6 +23,7 @@ import {
   readTombstones,
 } from './replica-sql.ts';
 import { records, fences } from './schema.ts';
+import { WriteLane } from './write-lane.ts';
 
 const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
 
@@ -39,6 +43,14 @@ export class ReplicaTimeoutError extends Error {
   }
 }
 
+/** How a replica commits writes: grouped per domain (ADR 0018), or each in its own transaction. */
+export interface GroupCommitOptions {
+  readonly enabled: boolean;
+  readonly limits: GroupLimits;
+  /** Called once per group transaction, whatever its outcome. */
+  readonly onGroup?: (event: { domain: string; writes: number; rows: number }) => void;
+}
+
 /** Set when a failure happened before anything reached the server, so nothing can have applied. */
 class NotSentError extends Error {}
 
@@ -54,12 +66,18 @@ export class Replica {
   private readonly database: string;
   private prepared: Promise<void> | undefined;
   private readonly knownDomains = new Set<string>();
+  /** One lane per domain and write mode flags: at most one group transaction in flight each. */
+  private readonly lanes = new Map<string, WriteLane>();
 
   constructor(
     config: ReplicaConfig,
     database: string,
     private readonly timeoutMs: number,
     poolSize: number,
+    private readonly grouping: GroupCommitOptions = {
+      enabled: false,
+      limits: { maxWrites: 1, maxRows: Number.MAX_SAFE_INTEGER },
+    },
   ) {
     this.name = config.name;
     this.database = database;
@@ -77,9 +95,15 @@ export class Replica {
     this.pool.on('error', () => {});
   }
 
-  /** Operations waiting for a connection of this replica's pool (all connections busy). */
+  /**
+   * Operations queued on this replica: those waiting for a pool connection, plus the group
+   * transactions the writes queued behind each domain's transaction in flight will form.
+   */
   get waiting(): number {
-    return this.pool.waitingCount;
+    let groups = 0;
+    for (const lane of this.lanes.values())
+      groups += Math.ceil(lane.queued / this.grouping.limits.maxWrites);
+    return this.pool.waitingCount + groups;
   }
 
   /** Creates the database and applies migrations once; retried on the next call after a failure. */
@@ -91,13 +115,19 @@ export class Replica {
     return this.prepared;
   }
 
-  /** Applies one batch under the fence, in one statement, recording the batch with its rows. */
+  /**
+   * Applies one batch under the fence, recording the batch with its rows: with group commit, in
+   * the next transaction of the domain's lane together with the writes queued beside it
+   * (ADR 0018); otherwise in a statement of its own.
+   */
   async write(
     domain: string,
     rows: readonly RecordWrite[],
     batch: BatchStamp,
     opts: WriteFlags,
   ): Promise<WriteOutcome> {
+    if (this.grouping.enabled)
+      return this.lane(domain, opts).submit({ rows, batch, insertOnly: opts.insertOnly });
     const holder = opts.holder ?? '';
     try {
       const installed = await this.run(async (db) => {
@@ -110,6 +140,81 @@ export class Replica {
       return { kind: 'ack', replica: this.name };
     } catch (err) {
       return this.failure(err);
+    }
+  }
+
+  private lane(domain: string, opts: WriteFlags): WriteLane {
+    const holder = opts.holder ?? '';
+    const id = `${opts.fencing ? 'f' : 'u'}:${domain}`;
+    let lane = this.lanes.get(id);
+    if (lane === undefined) {
+      lane = new WriteLane(
+        (group) => this.writeGroup(domain, group, { fencing: opts.fencing, holder }),
+        this.grouping.limits,
+        this.timeoutMs,
+        () => ({
+          kind: 'failed',
+          replica: this.name,
+          reason: `replica ${this.name} did not answer within ${this.timeoutMs} ms (queued, not sent)`,
+          applied: 'no',
+        }),
+      );
+      this.lanes.set(id, lane);
+    }
+    return lane;
+  }
+
+  /**
+   * One group transaction: every write in it shares token, holder and mode (group-commit.ts), so
+   * the fence read under the lock decides each alike, and the group's outcome is each write's.
+   * A statement the server refused with an error that aborts it (bad data, a constraint, a
+   * serialization failure) applied nothing, so its writes are retried one by one: one bad write
+   * never fails the writes that happened to share its transaction.
+   */
+  private async writeGroup(
+    domain: string,
+    group: readonly QueuedWrite[],
+    flags: { fencing: boolean; holder: string },
+  ): Promise<WriteOutcome[]> {
+    const { outcome, aborted } = await this.applyOneGroup(domain, group, flags);
+    if (!aborted || group.length === 1) return group.map(() => outcome);
+    const outcomes: WriteOutcome[] = [];
+    for (const w of group) outcomes.push((await this.applyOneGroup(domain, [w], flags)).outcome);
+    return outcomes;
+  }
+
+  private async applyOneGroup(
+    domain: string,
+    group: readonly QueuedWrite[],
+    flags: { fencing: boolean; holder: string },
+  ): Promise<{ outcome: WriteOutcome; aborted: boolean }> {
+    const head = group[0];
+    if (head === undefined) return { outcome: { kind: 'ack', replica: this.name }, aborted: false };
+    const rows = mergeRows(group);
+    this.grouping.onGroup?.({ domain, writes: group.length, rows: rows.length });
+    const stamp = { token: head.batch.token, holder: head.batch.holder };
+    try {
+      const installed = await this.runClient(async (client) => {
+        if (flags.fencing) await this.ensureFenceRow(drizzle(client), domain);
+        return applyGroup(
+          client,
+          domain,
+          rows,
+          group.map((w) => ({ id: w.batch.id, members: batchMembers(w) })),
+          stamp,
+          { fencing: flags.fencing, insertOnly: head.insertOnly, holder: flags.holder },
+        );
+      });
+      if (
+        flags.fencing &&
+        installed !== undefined &&
+        !admits(installed, stamp.token, flags.holder)
+      ) {
+        return { outcome: fencedBy(this.name, installed), aborted: false };
+      }
+      return { outcome: { kind: 'ack', replica: this.name }, aborted: false };
+    } catch (err) {
+      return { outcome: this.failure(err), aborted: abortedStatement(err) };
     }
   }
 
@@ -262,6 +367,10 @@ export class Replica {
   }
 
   private async run<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.runClient((client) => fn(drizzle(client)));
+  }
+
+  private async runClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     try {
       await this.prepare();
     } catch (err) {
@@ -286,7 +395,7 @@ export class Replica {
         reject(new ReplicaTimeoutError(this.name, this.timeoutMs));
       }, this.timeoutMs);
     });
-    const work = fn(drizzle(client));
+    const work = fn(client);
     try {
       return await Promise.race([work, timeout]);
     } finally {
@@ -416,6 +525,21 @@ function describeError(err: unknown): string {
   let e: unknown = err;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The server answered the statement with an error of a class that aborts it before commit
+ * (data exception 22, integrity 23, cardinality 21, rollback 40, syntax or access 42): the
+ * single-statement transaction applied nothing. Connection losses and timeouts are not.
+ */
+function abortedStatement(err: unknown): boolean {
+  let e: unknown = err;
+  while (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(21|22|23|40|42)[0-9A-Z]{3}$/.test(code)) return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 function isConnectError(err: unknown): boolean {
