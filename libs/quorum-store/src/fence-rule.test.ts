@@ -177,7 +177,7 @@ describe('fence rule', () => {
   it('hole 5: the rule as it was (token >= fence, greatest) lets them (the holder check is what passes the test above)', () => {
     const found = fc.check(
       fc.property(scenario, (s) => oneWriterPerToken(s, AS_IT_WAS)),
-      { numRuns: 2000 },
+      { numRuns: 5000, seed: 9 },
     );
     expect(found.failed).toBe(true);
   });
@@ -194,7 +194,8 @@ describe('fence rule', () => {
       fc.property(scenario, (s) =>
         reloadSeesStraddlers(s, { admits, reloadFrom: AS_IT_WAS.reloadFrom }),
       ),
-      { numRuns: 2000 },
+      // A search for a counterexample must not depend on luck: fixed seed, enough runs.
+      { numRuns: 5000, seed: 9 },
     );
     expect(found.failed).toBe(true);
   });
