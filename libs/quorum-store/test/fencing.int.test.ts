@@ -107,6 +107,14 @@ describe('hole 5: a fencing token handed out twice', () => {
     const second = await open();
     await first.installFence(domain, 7);
     await first.write(domain, [saga(7, 1, 'first')], { token: 7 });
+    // Both returned at W = 2 acks; the third replica's copy is still on its way, and the second
+    // holder's fence must meet the first's there too, not overtake it.
+    for (const r of [A, B, C])
+      await expect
+        .poll(async () => (await fx.rowOn(r, domain, 'saga'))?.value)
+        .toEqual({
+          step: 'first',
+        });
 
     const fence = await second.installFence(domain, 7).catch((e: unknown) => e);
     expect(fence).toBeInstanceOf(FencedError);
