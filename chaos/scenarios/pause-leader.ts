@@ -129,21 +129,36 @@ export async function pauseLeader(o: PauseLeaderOptions): Promise<PauseLeaderRes
     const { leaseMs } = await readOrderLease(p);
     log(`${l1.name} stopped itself (SIGSTOP) right before a fenced write under token ${t1}`);
 
-    const l2 = await waitForOrderLeader(p, { aboveToken: t1, exclude: l1.name });
-    const t2 = l2.token!;
-    log(`${l2.name} took over with token ${t2} after ${Date.now() - pausedAt} ms`);
+    let successor = await waitForOrderLeader(p, { aboveToken: t1, exclude: l1.name });
+    log(
+      `${successor.name} took over with token ${successor.token} after ${Date.now() - pausedAt} ms`,
+    );
     await waitFor(
       async () => {
+        // Two candidates can both win a round on a loaded machine (the lease KV is not what
+        // keeps the writes safe, ADR 0005): follow whichever replica leads now.
+        const now = await waitForOrderLeader(p, {
+          aboveToken: t1,
+          exclude: l1.name,
+          timeoutMs: 5_000,
+        }).catch(() => undefined);
+        if (now === undefined) return false;
+        if (now.name !== successor.name || now.token !== successor.token) {
+          log(`${now.name} leads now, with token ${now.token}`);
+          successor = now;
+        }
         const fences = await installedFences(p);
-        if (Object.values(fences).some((f) => f < t2)) return false;
-        return writtenWith(await readOrderTruth(p), t2) >= (o.successorWrites ?? 5);
+        if (Object.values(fences).some((f) => f < now.token!)) return false;
+        return writtenWith(await readOrderTruth(p), now.token!) >= (o.successorWrites ?? 5);
       },
       {
-        what: `${l2.name} to fence every replica and advance sagas`,
+        what: 'the successor to fence every replica and advance sagas',
         timeoutMs: 30_000,
         intervalMs: 50,
       },
     );
+    const l2 = successor;
+    const t2 = l2.token!;
     // Longer than a whole lease, not just its remainder, whatever the successor's speed.
     await waitFor(() => Date.now() - pausedAt > leaseMs, {
       what: `the pause to outlast the ${leaseMs} ms lease`,
