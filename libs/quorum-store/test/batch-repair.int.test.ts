@@ -22,32 +22,6 @@ function put(key: string, fence: number, seq: number, value: unknown): RecordWri
   return { key, version: { fence, seq }, value };
 }
 
-async function batchRowsOn(replica: string, domain: string): Promise<number> {
-  const client = await fx.connect(replica);
-  try {
-    const res = await client.query<{ n: string }>(
-      'select count(*) as n from seamline_batches where domain = $1',
-      [domain],
-    );
-    return Number(res.rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
-}
-
-async function fenceOn(replica: string, domain: string): Promise<number> {
-  const client = await fx.connect(replica);
-  try {
-    const res = await client.query<{ token: string }>(
-      'select token from seamline_fences where domain = $1',
-      [domain],
-    );
-    return Number(res.rows[0]?.token ?? 0);
-  } finally {
-    await client.end();
-  }
-}
-
 describe('hole 3: repair keeps batches whole and respects the fence', () => {
   it('does not spread a stale leader batch that reached one replica, not even half of it', async () => {
     const domain = 'h3-stale';
@@ -56,7 +30,7 @@ describe('hole 3: repair keeps batches whole and respects the fence', () => {
     // The successor fences A and B only (C unreachable to it), and moves the balance on.
     const successor = await fx.open({ holder: 'leader-2', replicas: only(A, B), readQuorum: 1 });
     await successor.installFence(domain, 2);
-    for (const r of [A, B]) await expect.poll(() => fenceOn(r, domain)).toBe(2);
+    for (const r of [A, B]) await expect.poll(() => fx.fenceOn(r, domain)).toBe(2);
     await successor.write(domain, [put('balance', 2, 1, 100), put('ledger:y', 2, 1, 0)], {
       token: 2,
     });
@@ -97,7 +71,7 @@ describe('hole 3: repair keeps batches whole and respects the fence', () => {
     expect(reports.find((r) => r.domain === domain)).toMatchObject({ divergent: 2, refused: 0 });
     expect(await fx.rowOn(C, domain, 'ledger:1')).toMatchObject({ fence: 1, seq: 1, value: -5 });
     expect(await fx.rowOn(C, domain, 'balance')).toMatchObject({ fence: 1, seq: 1, value: 95 });
-    expect(await batchRowsOn(C, domain)).toBe(1);
+    expect(await fx.batchRowsOn(C, domain)).toBe(1);
   });
 });
 

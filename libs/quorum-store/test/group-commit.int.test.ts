@@ -35,19 +35,6 @@ function groupCounter() {
   return { observer, txns, writes };
 }
 
-async function batchRowsOn(replica: string, domain: string): Promise<number> {
-  const client = await fx.connect(replica);
-  try {
-    const res = await client.query<{ n: string }>(
-      'select count(*) as n from seamline_batches where domain = $1',
-      [domain],
-    );
-    return Number(res.rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
-}
-
 type Settled = 'ack' | 'fenced' | 'error';
 const outcome = (p: Promise<unknown>): Promise<Settled> =>
   p.then(
@@ -77,7 +64,7 @@ describe('group commit', () => {
     // Each write's batch row and each record, on every replica (the slowest caught up: the
     // lanes drain every queued write).
     for (const r of [A, B, C]) {
-      await expect.poll(() => batchRowsOn(r, domain)).toBe(n);
+      await expect.poll(() => fx.batchRowsOn(r, domain)).toBe(n);
       await expect.poll(() => fx.countOn(r, domain)).toBe(n + 1);
       // The key every write touched holds the highest version, whatever the grouping.
       expect((await fx.rowOn(r, domain, 'shared'))?.seq).toBe(n);
@@ -100,7 +87,7 @@ describe('group commit', () => {
     for (const r of [A, B, C]) {
       await expect.poll(() => fx.countOn(r, domain)).toBe(29);
       expect(await fx.rowOn(r, domain, 'stale')).toBeUndefined();
-      await expect.poll(() => batchRowsOn(r, domain)).toBe(29);
+      await expect.poll(() => fx.batchRowsOn(r, domain)).toBe(29);
     }
     expect(Math.max(...[A, B, C].map((r) => counter.txns.get(r) ?? 0))).toBeLessThan(30);
   });
@@ -123,7 +110,7 @@ describe('group commit', () => {
       for (const r of [A, C]) expect(await fx.countOn(r, domain)).toBe(21);
       await store.antiEntropy();
       expect(await fx.countOn(B, domain)).toBe(21);
-      expect(await batchRowsOn(B, domain)).toBe(21);
+      expect(await fx.batchRowsOn(B, domain)).toBe(21);
       return results;
     };
     const grouped = await run(true, 'paused-grouped');

@@ -62,6 +62,32 @@ export function replicaFixture() {
         await client.end();
       }
     },
+    /** Batch rows of `domain` a replica holds. */
+    async batchRowsOn(replica: string, domain: string): Promise<number> {
+      const client = await this.connect(replica);
+      try {
+        const res = await client.query<{ n: string }>(
+          'select count(*) as n from seamline_batches where domain = $1',
+          [domain],
+        );
+        return Number(res.rows[0]?.n ?? 0);
+      } finally {
+        await client.end();
+      }
+    },
+    /** The fence token a replica installed for `domain` (0: none). */
+    async fenceOn(replica: string, domain: string): Promise<number> {
+      const client = await this.connect(replica);
+      try {
+        const res = await client.query<{ token: string }>(
+          'select token from seamline_fences where domain = $1',
+          [domain],
+        );
+        return Number(res.rows[0]?.token ?? 0);
+      } finally {
+        await client.end();
+      }
+    },
     async connect(replica: string): Promise<pg.Client> {
       const r = replicas.find((x) => x.name === replica);
       if (r === undefined) throw new Error(`no replica ${replica}`);
