@@ -70,7 +70,11 @@ async function getJson(url: string): Promise<Record<string, unknown>> {
 }
 
 async function probeNats(monitorUrl: string, serverName: string, cluster: boolean) {
-  await getJson(`${monitorUrl}/healthz`);
+  // JetStream up, not every stream current: a stream that an interrupted run left in the data
+  // dir can stay "not current" on nats-server 2.9.10 for good, and the next `stack up` would never
+  // be ready. What the services need is JetStream and (in a cluster) a meta leader, checked below;
+  // the streams they create themselves are theirs to wait for.
+  await getJson(`${monitorUrl}/healthz?js-enabled-only=true`);
   const varz = await getJson(`${monitorUrl}/varz`);
   if (varz.server_name !== serverName) {
     throw new Error(`monitor port answered by server ${String(varz.server_name)}`);
