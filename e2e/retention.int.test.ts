@@ -7,10 +7,10 @@
  * (whose books payment and inventory keep for ever), and books the auditor no longer accepts.
  * Retention is 1 ms and the passes are driven directly: no timer, no sleep.
  */
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalProcess, waitFor } from '../infra/stack/index.ts';
 import { stackOptionsFromEnv } from '../infra/stack/env-options.ts';
+import { queryReplica } from '../apps/order/test/order-harness.ts';
 import { Pipeline } from './pipeline-harness.ts';
 
 const stackOptions = stackOptionsFromEnv();
@@ -19,17 +19,8 @@ const body = (customerId: string, items: unknown[]) => ({ customerId, items, cur
 
 let p: Pipeline;
 
-async function onReplica<T>(index: number, sql: string, params: unknown[] = []): Promise<T[]> {
-  const url = new URL(inject('stack').postgres[index]!.url);
-  url.pathname = `/${p.databases.order}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const onReplica = <T>(index: number, sql: string, params: unknown[] = []) =>
+  queryReplica<T>(index, p.databases.order, sql, params);
 
 const REPLICAS = [0, 1, 2];
 type Row = { key: string; deleted: boolean; tag: string | null; value: unknown };

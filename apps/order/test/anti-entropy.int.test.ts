@@ -3,25 +3,15 @@
  * missed the write while W others acked) gets it back without any read touching the order, and the repair
  * is counted. With the loop off (SEAMLINE_ANTI_ENTROPY_MS=0) nothing would bring it back.
  */
-import pg from 'pg';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../infra/stack/index.ts';
 import { httpIdemKey } from '../src/orchestrator/order-records.ts';
-import { leaderOf, orderReplicasPerFile, postOrder } from './order-harness.ts';
+import { leaderOf, orderReplicasPerFile, postOrder, queryReplica } from './order-harness.ts';
 
 const replicas = orderReplicasPerFile(1, { SEAMLINE_ANTI_ENTROPY_MS: '300' }, 3960);
 
-async function onReplica<T>(index: number, sql: string, params: unknown[]): Promise<T[]> {
-  const url = new URL(inject('stack').postgres[index]!.url);
-  url.pathname = `/order_${replicas.isolation().suffix}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const onReplica = <T>(index: number, sql: string, params: unknown[]) =>
+  queryReplica<T>(index, `order_${replicas.isolation().suffix}`, sql, params);
 
 describe('periodic anti-entropy on the order leader', () => {
   it('puts a record a replica lost back on it and counts the repair', async () => {

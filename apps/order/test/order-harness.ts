@@ -149,3 +149,21 @@ export async function postOrder(
     json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
   };
 }
+
+/** Runs `sql` on one PostgreSQL replica of the stack (by index), in `database`, and returns its rows. */
+export async function queryReplica<T>(
+  index: number,
+  database: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const url = new URL(inject('stack').postgres[index]!.url);
+  url.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
